@@ -1,0 +1,47 @@
+# The course's commands. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+LAB ?= 00-hello
+SUBMISSION ?= labs/$(LAB)
+JUPYTER_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab check test grade image bench workspace clean
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@echo "  Variables: LAB=$(LAB) SUBMISSION=labs/<LAB> (grade), BASE_IMAGE (image)"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the course (once)
+
+workspace: install ## Make your own copies of new lessons in workspace/ (never overwrites yours)
+	@$(PY) -m grader workspace
+
+lab: workspace ## Start JupyterLab on the welcome lesson (no Docker needed)
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(JUPYTER_ARGS) workspace/00-welcome.ipynb
+
+test: install ## Run a lab's public tests locally: make test LAB=00-hello
+	cd $(SUBMISSION) && $(abspath $(PY)) -m pytest tests -q -p no:cacheprovider
+
+grade: install ## Run a lab's hidden suite (in a container if Docker answers): make grade LAB=00-hello [SUBMISSION=dir]
+	$(PY) -m grader grade $(LAB) --submission $(SUBMISSION)
+
+image: install ## Build the grading image (no-op when up to date; BASE_IMAGE=... to choose the base)
+	$(PY) -m grader image
+
+check: install ## The project's own test suite (what CI runs)
+	$(PY) -m pytest
+
+bench: install ## Grading speed: local and Docker backends, printed as a table
+	$(PY) tests/bench/bench_grading.py
+
+clean: ## Remove leftover grading containers and caches (keeps .venv and workspace/)
+	-$(PY) -m grader clean
+	rm -rf .pytest_cache build

@@ -1,0 +1,102 @@
+"""A lab's manifest (``grader/labs/<lab>/manifest.toml``): its parts, points, hints and limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+from ._errors import GraderError
+from ._paths import SUITES_DIR
+
+KNOWN_SERVICES = {"postgres", "redis"}
+
+
+@dataclasses.dataclass(frozen=True)
+class TestSpec:
+    __test__ = False  # not a pytest test class
+
+    name: str  # "test_file.py::test_function" (every parametrisation must pass)
+    hint: str  # the concept and the lesson section to revisit
+    points: float = 1.0
+
+    def matches(self, nodeid: str) -> bool:
+        return nodeid == self.name or nodeid.startswith(self.name + "[")
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    id: str
+    title: str
+    tests: tuple[TestSpec, ...]
+
+    @property
+    def points(self) -> float:
+        return sum(t.points for t in self.tests)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    timeout_s: float = 120  # wall clock for the whole hidden suite
+    memory_mb: int = 768
+    cpus: float = 1.0
+    pids: int = 256
+    scratch_mb: int = 256  # the tmpfs learner code may write to
+    test_timeout_s: float = 30
+    startup_timeout_s: float = 15
+    request_timeout_s: float = 5
+
+
+@dataclasses.dataclass(frozen=True)
+class Manifest:
+    id: str
+    title: str
+    lesson: str
+    suite_dir: Path
+    parts: tuple[Part, ...]
+    limits: Limits = Limits()
+    app: str | None = None  # "module:attribute" of the learner's ASGI app
+    services: tuple[str, ...] = ()
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.points for p in self.parts)
+
+    @property
+    def tests(self) -> list[tuple[Part, TestSpec]]:
+        return [(part, test) for part in self.parts for test in part.tests]
+
+
+def lab_ids(suites_dir: Path | None = None) -> list[str]:
+    suites_dir = suites_dir or SUITES_DIR
+    return sorted(p.parent.name for p in suites_dir.glob("*/manifest.toml"))
+
+
+def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
+    suites_dir = suites_dir or SUITES_DIR
+    path = suites_dir / lab / "manifest.toml"
+    if "/" in lab or not path.is_file():
+        known = ", ".join(lab_ids(suites_dir)) or "none"
+        raise GraderError(f"unknown lab {lab!r} (known labs: {known})")
+    try:
+        data = tomllib.loads(path.read_text())
+        learner = data.get("learner", {})
+        manifest = Manifest(
+            id=lab,
+            title=data["title"],
+            lesson=data.get("lesson", ""),
+            suite_dir=path.parent,
+            limits=Limits(**data.get("limits", {})),
+            app=learner.get("app"),
+            services=tuple(learner.get("services", ())),
+            parts=tuple(
+                Part(id=p["id"], title=p["title"], tests=tuple(TestSpec(**t) for t in p["tests"]))
+                for p in data["parts"]
+            ),
+        )
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise GraderError(f"{path}: invalid manifest ({type(exc).__name__}: {exc})") from None
+    unknown = set(manifest.services) - KNOWN_SERVICES
+    if unknown:
+        raise GraderError(f"{path}: unknown services {sorted(unknown)} (known: {sorted(KNOWN_SERVICES)})")
+    return manifest

@@ -1,0 +1,10 @@
+"""Where things live in a checkout of the course."""
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+LABS_DIR = REPO_ROOT / "labs"
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+SUITES_DIR = PACKAGE_DIR / "labs"
+SCHEMA_PATH = PACKAGE_DIR / "schema" / "results.schema.json"

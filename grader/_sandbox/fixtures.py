@@ -1,0 +1,60 @@
+"""Fixtures the hidden suites use. They are the only way a test reaches learner code.
+
+* ``app``: the learner's web app, running (restarted if a previous test killed it);
+  ``app.request(method, path, ...)`` returns an ``httpx.Response``.
+* ``learner``: ``learner.call("package.module:function", *args, **kwargs)``.
+* ``postgres_url`` / ``redis_url``: the throwaway servers the manifest asked for.
+* ``sandbox``: the ``SandboxConfig``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .config import SandboxConfig
+from .learner import LearnerApp, LearnerCrash, LearnerLib
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> SandboxConfig:
+    return SandboxConfig.from_env()
+
+
+@pytest.fixture(scope="session")
+def _learner_app(sandbox):
+    learner_app = LearnerApp(sandbox)
+    yield learner_app
+    learner_app.stop()
+
+
+@pytest.fixture
+def app(_learner_app) -> LearnerApp:
+    try:
+        return _learner_app.ensure_running()
+    except LearnerCrash as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def learner(sandbox):
+    lib = LearnerLib(sandbox)
+    yield lib
+    lib.stop()
+
+
+def _service_url(sandbox: SandboxConfig, service: str, variable: str) -> str:
+    if service in sandbox.unavailable:
+        pytest.fail(f"needs Docker: {sandbox.unavailable[service]}", pytrace=False)
+    if variable not in sandbox.service_env:
+        raise RuntimeError(f"the lab's manifest does not list the service {service!r}")
+    return sandbox.service_env[variable]
+
+
+@pytest.fixture(scope="session")
+def postgres_url(sandbox) -> str:
+    return _service_url(sandbox, "postgres", "DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def redis_url(sandbox) -> str:
+    return _service_url(sandbox, "redis", "REDIS_URL")

@@ -1,0 +1,87 @@
+"""The learner's side of the sandbox: the only grader code that runs as the learner.
+
+It is copied to a world-readable scratch file and started with ``python -I -u -B``, so
+nothing in the submission (``sitecustomize.py``, ``.pth`` files, ``PYTHON*`` variables)
+runs before it. Two modes:
+
+``http --app module:attr --port N``
+    serve the learner's ASGI app with uvicorn on 127.0.0.1:N.
+
+``calls --requests FD --responses FD``
+    read JSON requests ``{"id", "module", "function", "args", "kwargs"}`` one per line,
+    call the learner's function, answer ``{"id", "ok": true, "value"}`` or
+    ``{"id", "ok": false, "error": {"type", "message", "traceback"}}``. Only JSON crosses
+    back, so no learner object (an ``__eq__`` that always says yes...) reaches a test.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+
+
+def _become_first_to_die() -> None:
+    # If the sandbox runs out of memory, the kernel should kill learner code, not the grader.
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+
+
+def _serve_http(app: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _error(exc: BaseException) -> dict:
+    tb = "".join(traceback.format_exception(exc))
+    return {"type": type(exc).__name__, "message": str(exc)[:2000], "traceback": tb[-4000:]}
+
+
+def _answer(request: dict) -> dict:
+    try:
+        module = importlib.import_module(request["module"])
+        function = getattr(module, request["function"])
+        value = function(*request.get("args", []), **request.get("kwargs", {}))
+        json.dumps(value)  # must be JSON-serialisable
+        return {"id": request["id"], "ok": True, "value": value}
+    except TypeError as exc:
+        if "JSON serializable" in str(exc):
+            exc = TypeError(f"the function returned something that is not JSON data: {exc}")
+        return {"id": request["id"], "ok": False, "error": _error(exc)}
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt from learner code included
+        return {"id": request["id"], "ok": False, "error": _error(exc)}
+
+
+def _serve_calls(requests_fd: int, responses_fd: int) -> None:
+    with open(requests_fd, "r", encoding="utf-8") as requests, open(responses_fd, "w", encoding="utf-8") as responses:
+        for line in requests:
+            responses.write(json.dumps(_answer(json.loads(line))) + "\n")
+            responses.flush()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["http", "calls"])
+    parser.add_argument("--submission", required=True)
+    parser.add_argument("--app")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--responses", type=int)
+    args = parser.parse_args()
+
+    _become_first_to_die()
+    os.chdir(args.submission)
+    sys.path.insert(0, args.submission)
+    if args.mode == "http":
+        _serve_http(args.app, args.port)
+    else:
+        _serve_calls(args.requests, args.responses)
+
+
+if __name__ == "__main__":
+    main()

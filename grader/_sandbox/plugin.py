@@ -1,0 +1,98 @@
+"""The pytest plugin that records hidden-test outcomes (loaded with ``-p grader._sandbox.plugin``).
+
+One JSON line per test is appended, flushed and fsynced as soon as the test ends, so a run
+killed at its deadline still leaves the records of every test that finished. The host turns
+records into scores; nothing the learner prints or exits with is ever consulted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+
+import pytest
+
+from .config import SandboxConfig
+
+pytest_plugins = ["grader._sandbox.fixtures"]
+
+OUTPUT_LIMIT = 6000
+_reports: dict[str, list] = {}
+
+
+@functools.cache
+def _records_path():
+    return SandboxConfig.from_env().records_path
+
+
+def _write(record: dict) -> None:
+    with open(_records_path(), "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _message(report) -> str:
+    """One line saying what went wrong, taken from the exception pytest caught."""
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return f"skipped ({reason.removeprefix('Skipped: ')})"
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    first = text.strip().splitlines()[0] if text.strip() else "failed"
+    for prefix in ("AssertionError: ", "Failed: ", "grader._sandbox.learner.LearnerError: ",
+                   "grader._sandbox.learner.LearnerCrash: "):
+        first = first.removeprefix(prefix)
+    return first[:500]
+
+
+def _outcome(reports) -> tuple[str, str]:
+    for report in reports:  # setup, call, teardown, in that order
+        if report.skipped:
+            return "skipped", _message(report)
+        if report.failed:
+            return ("failed" if report.when == "call" else "error"), _message(report)
+    return "passed", ""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:  # show what the learner's processes printed, next to the failure
+        for value in getattr(item, "funcargs", {}).values():
+            tail = value.log_tail() if hasattr(value, "log_tail") else ""
+            if tail:
+                report.sections.append(("learner output (last lines)", tail))
+
+
+def pytest_runtest_logreport(report):
+    _reports.setdefault(report.nodeid, []).append(report)
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    reports = _reports.pop(nodeid, [])
+    outcome, message = _outcome(reports)
+    output = "\n\n".join(
+        part for r in reports if r.failed or r.skipped
+        for part in [r.longreprtext, *(f"--- {title} ---\n{body}" for title, body in r.sections if "learner" in title)]
+        if part
+    )
+    _write({
+        "nodeid": nodeid,
+        "outcome": outcome,
+        "message": message,
+        "output": output[-OUTPUT_LIMIT:],
+        "duration_s": round(sum(r.duration for r in reports), 3),
+    })
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _write({"nodeid": report.nodeid, "outcome": "error", "message": f"could not collect: {_message(report)}",
+                "output": report.longreprtext[-OUTPUT_LIMIT:], "duration_s": 0})
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _write({"event": "finished", "exitstatus": int(exitstatus)})
