@@ -1,0 +1,3 @@
+def quote_total(unit_price_cents: int, quantity: int) -> int:
+    while True:
+        pass

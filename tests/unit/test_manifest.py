@@ -1,0 +1,68 @@
+import pytest
+
+from grader import GraderError, load_manifest
+from grader._manifest import lab_ids
+
+
+def write_manifest(tmp_path, text, lab="demo"):
+    (tmp_path / lab).mkdir()
+    (tmp_path / lab / "manifest.toml").write_text(text)
+    return tmp_path
+
+
+MINIMAL = """
+title = "Demo"
+[[parts]]
+id = "one"
+title = "Part one"
+  [[parts.tests]]
+  name = "test_a.py::test_x"
+  hint = "read the lesson"
+  points = 2
+  [[parts.tests]]
+  name = "test_a.py::test_y"
+  hint = "read it again"
+"""
+
+
+def test_points_add_up(tmp_path):
+    manifest = load_manifest("demo", write_manifest(tmp_path, MINIMAL))
+    assert manifest.max_score == 3
+    assert [p.points for p in manifest.parts] == [3]
+    assert manifest.limits.timeout_s > 0 and manifest.services == ()
+
+
+def test_a_test_name_covers_its_parametrisations(tmp_path):
+    spec = load_manifest("demo", write_manifest(tmp_path, MINIMAL)).parts[0].tests[0]
+    assert spec.matches("test_a.py::test_x") and spec.matches("test_a.py::test_x[case-1]")
+    assert not spec.matches("test_a.py::test_x_more")
+
+
+def test_unknown_lab_names_the_known_ones(tmp_path):
+    with pytest.raises(GraderError, match=r"unknown lab 'nope' \(known labs: demo\)"):
+        load_manifest("nope", write_manifest(tmp_path, MINIMAL))
+
+
+@pytest.mark.parametrize("lab", ["../00-hello", "00-hello/../00-hello"])
+def test_lab_ids_cannot_walk_out_of_the_suites(lab):
+    with pytest.raises(GraderError, match="unknown lab"):
+        load_manifest(lab)
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("title = ", "invalid manifest"),
+    ("parts = []", "invalid manifest"),
+    (MINIMAL + "[learner]\nservices = ['mysql']\n", "unknown services"),
+    (MINIMAL + "[limits]\nmemroy_mb = 3\n", "invalid manifest"),
+])
+def test_broken_manifests_are_one_line_errors(tmp_path, text, problem):
+    with pytest.raises(GraderError, match=problem):
+        load_manifest("demo", write_manifest(tmp_path, text))
+
+
+def test_every_shipped_lab_manifest_loads():
+    assert "00-hello" in lab_ids()
+    for lab in lab_ids():
+        manifest = load_manifest(lab)
+        assert manifest.max_score > 0
+        assert all(test.hint.strip() for _, test in manifest.tests), f"{lab}: every test needs a hint"
