@@ -25,7 +25,7 @@ workspace: install ## Make your own copies of new lessons in workspace/ (never o
 	@$(PY) -m grader workspace
 
 lab: workspace ## Start JupyterLab on the welcome lesson (no Docker needed)
-	$(VENV)/bin/jupyter lab --notebook-dir=. $(JUPYTER_ARGS) workspace/00-welcome.ipynb
+	$(VENV)/bin/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root) $(JUPYTER_ARGS) workspace/00-welcome.ipynb
 
 test: install ## Run a lab's public tests locally: make test LAB=00-hello
 	cd $(SUBMISSION) && $(abspath $(PY)) -m pytest tests -q -p no:cacheprovider

@@ -37,7 +37,11 @@ def grade_command(
     junit: Annotated[Optional[Path], typer.Option(help="Write JUnit XML here")] = None,
 ) -> None:
     """Run a lab's hidden suite. Exit status: 0 full marks, 1 graded, 2 could not grade."""
-    results = _api.grade(lab=lab, submission=submission, backend=backend)
+    try:
+        results = _api.grade(lab=lab, submission=submission, backend=backend)
+    except KeyboardInterrupt:  # the backend has cleaned up already
+        err.print("grader: interrupted")
+        raise typer.Exit(130) from None
     if json_file:
         json_file.write_text(results.to_json())
     if junit:
@@ -58,7 +62,7 @@ def image_command(
     from ._backends.docker import docker_client
     from ._image import ensure_image
 
-    tag = ensure_image(client=docker_client(), base_image=base_image, rebuild=rebuild, log=err.print)
+    tag = ensure_image(client=docker_client(), base_image=base_image, rebuild=rebuild, log=lambda line: err.print(line, markup=False, highlight=False))
     print(tag)
 
 

@@ -16,6 +16,8 @@ import pytest
 from grader._paths import LABS_DIR, REPO_ROOT, SOLUTIONS_DIR
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
+# Hostile submissions (conftest.py, pytest.ini...) and the demo hidden suites are data, not tests.
+collect_ignore = ["submissions", "suites"]
 REQUIRE_DOCKER = os.environ.get("GRADER_REQUIRE_DOCKER") == "1"
 
 

@@ -11,6 +11,7 @@ no-new-privileges. The container is removed afterwards, whatever happened (Ctrl-
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 
 import docker
@@ -96,7 +97,7 @@ class DockerBackend:
                     str(manifest.suite_dir): {"bind": f"{PRIVATE}/lab", "mode": "ro"},
                     str(results): {"bind": f"{PRIVATE}/results", "mode": "rw"},
                 },
-                network_disabled=True,
+                network_mode="none",
                 read_only=True,
                 tmpfs={"/tmp": f"size={limits.scratch_mb}m,mode=1777"},
                 mem_limit=f"{limits.memory_mb}m",
@@ -116,10 +117,17 @@ class DockerBackend:
 
 
 def _remove(container) -> None:
-    try:
-        container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
+    """Force-remove, waiting out a daemon that is still busy with the container (409)."""
+    for _ in range(60):
+        try:
+            container.remove(force=True)
+            return
+        except docker.errors.NotFound:
+            return
+        except docker.errors.APIError as exc:
+            if exc.status_code != 409:
+                raise
+            time.sleep(1)
 
 
 def remove_leftovers(client=None) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .._manifest import Manifest
 from .._sandbox.config import ENV_VAR
-from .._sandbox.supervise import kill_learner_processes
+from .._sandbox.learner import kill_all
 from .._scoring import SandboxRun
 from ._common import GRACE_S, pytest_log, read_records, sandbox_config, tail
 
@@ -51,7 +51,7 @@ class LocalBackend:
                 if supervisor.poll() is None:
                     os.killpg(supervisor.pid, signal.SIGKILL)
                     supervisor.wait()
-                kill_learner_processes(cfg)
+                kill_all(cfg)
             if supervisor.returncode not in (0, None) and not problem:
                 problem = f"the grading sandbox failed (exit status {supervisor.returncode})"
             return SandboxRun(records=read_records(cfg.records_path), log=tail(pytest_log(private) + tail(output)),

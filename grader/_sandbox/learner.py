@@ -33,6 +33,9 @@ class LearnerCrash(Exception):
     """The learner's process died, hung, or never started."""
 
 
+_started: list[subprocess.Popen] = []  # by this process, for kill_all outside the container
+
+
 def _shim_path(cfg: SandboxConfig) -> str:
     """Copy the shim where the learner's user can read (but not change) it."""
     shim_dir = Path(cfg.scratch_dir) / ".grader-shim"
@@ -79,9 +82,62 @@ def spawn(
         )
     finally:
         os.close(log_fd)
+    _started.append(process)
     with open(cfg.pids_path, "a") as pids:
         pids.write(f"{process.pid}\n")
     return process, Path(log_path)
+
+
+def kill_all(cfg: SandboxConfig) -> None:
+    """SIGKILL every learner process: a hung or runaway one must not slow the tests after it.
+
+    In the container that is every process of the learner's user (escaped daemons and fork
+    bombs included); locally, the sessions of the processes this test run started.
+    """
+    if cfg.learner_uid is not None:
+        for _ in range(100):
+            _reap_children()
+            pids = _live_pids_of(cfg.learner_uid)
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+    else:
+        for process in _started:
+            if process.poll() is None:
+                stop(process)
+        if cfg.pids_path.exists():  # those a killed test run started, too
+            for line in cfg.pids_path.read_text().split():
+                try:
+                    os.killpg(int(line), signal.SIGKILL)
+                except OSError:
+                    pass
+
+
+def _live_pids_of(uid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+                if state not in ("Z", "X"):  # zombies are dead already
+                    pids.append(int(entry.name))
+        except OSError:
+            pass
+    return pids
+
+
+def _reap_children() -> None:
+    """As PID 1 of the container the supervisor inherits orphaned learner processes: collect the dead."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -188,6 +244,7 @@ class LearnerApp:
         try:
             return self.client.request(method, path, **kwargs)
         except httpx.TimeoutException:
+            kill_all(self.cfg)  # whatever hangs in there must not slow the next test
             raise LearnerCrash(f"{method} {path} got no answer within {self.cfg.request_timeout_s:g} s") from None
         except httpx.TransportError as exc:
             time.sleep(0.2)  # let a dying process finish dying, so the reason is known
@@ -262,6 +319,7 @@ class LearnerLib:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.stop()
+                kill_all(self.cfg)
                 raise LearnerCrash(f"{target}(...) did not return within {timeout_s:g} s")
             ready, _, _ = select.select([self._responses], [], [], remaining)
             if ready:

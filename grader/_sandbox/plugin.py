@@ -71,14 +71,21 @@ def pytest_runtest_logreport(report):
     _reports.setdefault(report.nodeid, []).append(report)
 
 
+def _details(report) -> str:
+    """What went wrong, for the learner: the assertion's explanation and the learner's output.
+
+    Never pytest's traceback: it quotes the hidden test's source lines.
+    """
+    crash = getattr(report.longrepr, "reprcrash", None)
+    parts = [crash.message if crash is not None else _message(report)]
+    parts += [f"--- {title} ---\n{body}" for title, body in report.sections if title.startswith("learner")]
+    return "\n\n".join(parts)
+
+
 def pytest_runtest_logfinish(nodeid, location):
     reports = _reports.pop(nodeid, [])
     outcome, message = _outcome(reports)
-    output = "\n\n".join(
-        part for r in reports if r.failed or r.skipped
-        for part in [r.longreprtext, *(f"--- {title} ---\n{body}" for title, body in r.sections if "learner" in title)]
-        if part
-    )
+    output = "\n\n".join(_details(r) for r in reports if r.failed or r.skipped)
     _write({
         "nodeid": nodeid,
         "outcome": outcome,
@@ -91,7 +98,7 @@ def pytest_runtest_logfinish(nodeid, location):
 def pytest_collectreport(report):
     if report.failed:
         _write({"nodeid": report.nodeid, "outcome": "error", "message": f"could not collect: {_message(report)}",
-                "output": report.longreprtext[-OUTPUT_LIMIT:], "duration_s": 0})
+                "output": "", "duration_s": 0})
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -11,56 +11,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import services
+from . import learner, services
 from .config import ENV_VAR, SandboxConfig
-
-
-def kill_learner_processes(cfg: SandboxConfig) -> None:
-    """SIGKILL everything the learner started, including escaped daemons and fork bombs."""
-    if cfg.learner_uid is not None:  # in the container: every process of the learner's user
-        for _ in range(100):
-            _reap_children()
-            pids = _live_pids_of(cfg.learner_uid)
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
-    elif cfg.pids_path.exists():  # locally: the sessions of the processes we started
-        for line in cfg.pids_path.read_text().split():
-            try:
-                os.killpg(int(line), signal.SIGKILL)
-            except OSError:
-                pass
-
-
-def _live_pids_of(uid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and entry.stat().st_uid == uid:
-                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
-                if state not in ("Z", "X"):  # zombies are dead already
-                    pids.append(int(entry.name))
-        except OSError:
-            pass
-    return pids
-
-
-def _reap_children() -> None:
-    """As PID 1 of the container we inherit orphaned learner processes: collect the dead."""
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-    except ChildProcessError:
-        pass
 
 
 def _pytest_command(cfg: SandboxConfig) -> list[str]:
@@ -69,8 +24,8 @@ def _pytest_command(cfg: SandboxConfig) -> list[str]:
     return [
         sys.executable, "-m", "pytest", cfg.suite_dir,
         "-c", str(ini), "--rootdir", cfg.suite_dir,
-        "-p", "grader._sandbox.plugin", "-p", "no:cacheprovider",
-        f"--timeout={cfg.test_timeout_s:g}", "-q", "--color=no", "-W", "ignore::DeprecationWarning",
+        "-p", "grader._sandbox.plugin", "-p", "pytest_timeout", "-p", "no:cacheprovider",
+        f"--timeout={cfg.test_timeout_s:g}", "-q", "--tb=no", "--color=no", "-W", "ignore::DeprecationWarning",
     ]
 
 
@@ -92,7 +47,9 @@ def main() -> None:
         if unavailable:
             _record(cfg, {"event": "services", "unavailable": unavailable})
         cfg = cfg.replace(service_env=service_env, unavailable=unavailable)
-        env = {**os.environ, ENV_VAR: cfg.to_json(), "PYTHONDONTWRITEBYTECODE": "1"}
+        # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
+        # and nothing installed in the environment joins the hidden test run unasked.
+        env = {**os.environ, ENV_VAR: cfg.to_json(), "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
         with open(Path(cfg.private_dir) / "pytest.log", "wb") as log:
             pytest = subprocess.Popen(
                 _pytest_command(cfg), env=env, cwd=cfg.private_dir,
@@ -105,7 +62,7 @@ def main() -> None:
             finally:
                 pytest.kill()
                 pytest.wait()
-                kill_learner_processes(cfg)
+                learner.kill_all(cfg)
 
 
 if __name__ == "__main__":

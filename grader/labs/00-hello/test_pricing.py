@@ -41,4 +41,4 @@ def test_rejects_impossible_orders(learner, price, quantity):
     with pytest.raises(LearnerError) as raised:
         value = learner.call(QUOTE, price, quantity)
         pytest.fail(f"quote_total({price}, {quantity}) returned {value!r}; expected ValueError")
-    assert raised.value.type == "ValueError", f"quote_total({price}, {quantity}) raised {raised.value}; expected ValueError"
+    assert raised.value.type == "ValueError", f"quote_total({price}, {quantity}): {raised.value}; expected ValueError"

@@ -1,0 +1,5 @@
+import os
+
+
+def env(name):
+    return os.environ.get(name)
