@@ -5,6 +5,11 @@
 * ``learner``: ``learner.call("package.module:function", *args, **kwargs)``.
 * ``postgres_url`` / ``redis_url``: the throwaway servers the manifest asked for.
 * ``sandbox``: the ``SandboxConfig``.
+
+Factories, for tests that need their own (stopped at the end of the test):
+* ``start_app(env=None, app=None)`` -> a running ``LearnerApp`` (e.g. with its own DATABASE_URL);
+* ``start_learner(env=None)`` -> a ``LearnerLib`` whose calls run in a fresh process;
+* ``spawn_module("app.worker", "--flag", env=None)`` -> a ``LearnerProcess`` (a worker, a CLI).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import pytest
 
 from .config import SandboxConfig
-from .learner import LearnerApp, LearnerCrash, LearnerLib
+from .learner import LearnerApp, LearnerCrash, LearnerLib, LearnerProcess
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +63,48 @@ def postgres_url(sandbox) -> str:
 @pytest.fixture(scope="session")
 def redis_url(sandbox) -> str:
     return _service_url(sandbox, "redis", "REDIS_URL")
+
+
+@pytest.fixture
+def start_app(sandbox):
+    apps = []
+
+    def start(env: dict[str, str] | None = None, app: str | None = None) -> LearnerApp:
+        learner_app = LearnerApp(sandbox, env=env, app=app)
+        apps.append(learner_app)
+        try:
+            return learner_app.ensure_running()
+        except LearnerCrash as exc:
+            pytest.fail(str(exc), pytrace=False)
+
+    yield start
+    for learner_app in apps:
+        learner_app.stop()
+
+
+@pytest.fixture
+def start_learner(sandbox):
+    libs = []
+
+    def start(env: dict[str, str] | None = None, timeout_s: float | None = None) -> LearnerLib:
+        lib = LearnerLib(sandbox, env=env, timeout_s=timeout_s)
+        libs.append(lib)
+        return lib
+
+    yield start
+    for lib in libs:
+        lib.stop()
+
+
+@pytest.fixture
+def spawn_module(sandbox):
+    processes = []
+
+    def spawn(module: str, *args: str, env: dict[str, str] | None = None) -> LearnerProcess:
+        process = LearnerProcess(sandbox, module, *args, env=env)
+        processes.append(process)
+        return process
+
+    yield spawn
+    for process in processes:
+        process.stop()

@@ -188,8 +188,9 @@ class LearnerApp:
     later tests fail at once with the same message instead of waiting again.
     """
 
-    def __init__(self, cfg: SandboxConfig, env: dict[str, str] | None = None):
-        if not cfg.app:
+    def __init__(self, cfg: SandboxConfig, env: dict[str, str] | None = None, app: str | None = None):
+        self.app = app or cfg.app
+        if not self.app:
             raise RuntimeError("this lab's manifest names no [learner] app")
         self.cfg, self.env = cfg, env
         self.process: subprocess.Popen | None = None
@@ -212,7 +213,7 @@ class LearnerApp:
 
     def _start(self) -> None:
         port = _free_port()
-        self.process, self.log_path = spawn(self.cfg, "http", "--app", self.cfg.app, "--port", str(port), env=self.env)
+        self.process, self.log_path = spawn(self.cfg, "http", "--app", self.app, "--port", str(port), env=self.env)
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + self.cfg.startup_timeout_s
         while time.monotonic() < deadline:
@@ -349,3 +350,36 @@ class LearnerLib:
         self._requests = self._responses = None
         stop(self.process)
         self.process = None
+
+
+class LearnerProcess:
+    """The learner's module run as a program (``python -m module args``), e.g. a worker.
+
+    ``signal()`` it, ``wait()`` for it; its output is in ``log_tail()``.
+    """
+
+    def __init__(self, cfg: SandboxConfig, module: str, *args: str, env: dict[str, str] | None = None):
+        self.process, self.log_path = spawn(cfg, "module", "--module", module, "--", *args, env=env)
+
+    def signal(self, signum: int) -> None:
+        try:
+            self.process.send_signal(signum)
+        except ProcessLookupError:
+            pass
+
+    def wait(self, timeout_s: float) -> int | None:
+        """The exit status, or None if still running after ``timeout_s``."""
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self) -> str:
+        return log_tail(self.log_path)
+
+    def stop(self) -> None:
+        stop(self.process)

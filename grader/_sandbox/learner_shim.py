@@ -7,6 +7,9 @@ runs before it. Two modes:
 ``http --app module:attr --port N``
     serve the learner's ASGI app with uvicorn on 127.0.0.1:N.
 
+``module --module pkg.mod -- ARGS...``
+    run the learner's module as ``python -m pkg.mod ARGS...`` would (a worker, a CLI).
+
 ``calls --requests FD --responses FD``
     read JSON requests ``{"id", "module", "function", "args", "kwargs"}`` one per line,
     call the learner's function, answer ``{"id", "ok": true, "value"}`` or
@@ -18,6 +21,7 @@ import argparse
 import importlib
 import json
 import os
+import runpy
 import sys
 import traceback
 
@@ -66,19 +70,26 @@ def _serve_calls(requests_fd: int, responses_fd: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["http", "calls"])
+    parser.add_argument("mode", choices=["http", "calls", "module"])
     parser.add_argument("--submission", required=True)
     parser.add_argument("--app")
     parser.add_argument("--port", type=int)
     parser.add_argument("--requests", type=int)
     parser.add_argument("--responses", type=int)
-    args = parser.parse_args()
+    parser.add_argument("--module")
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)  # after "--": the module's own arguments
+    args = parser.parse_args(argv[:split])
+    args.argv = argv[split + 1:]
 
     _become_first_to_die()
     os.chdir(args.submission)
     sys.path.insert(0, args.submission)
     if args.mode == "http":
         _serve_http(args.app, args.port)
+    elif args.mode == "module":
+        sys.argv = [args.module, *args.argv]
+        runpy.run_module(args.module, run_name="__main__", alter_sys=True)
     else:
         _serve_calls(args.requests, args.responses)
 

@@ -31,3 +31,8 @@ def test_docker_backend_without_a_daemon_cannot_grade(monkeypatch):
     results = grade(lab="00-hello", backend="docker")
     assert (results.status, results.exit_code, results.score) == ("error", 2, 0)
     assert results.message.startswith("Docker is not available")
+
+
+def test_factories_start_apps_modules_and_call_processes():
+    results = grade(lab="processes-demo", submission=SUBMISSIONS / "processes-demo", backend="local", suites_dir=SUITES)
+    assert results.status == "passed", [t.message for t in results.tests]

@@ -1,0 +1,10 @@
+import os
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/name")
+def name():
+    return os.environ["NAME"]
