@@ -15,7 +15,7 @@ from ._errors import GraderError
 from ._report import print_report, write_junit
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Grade the course's labs.")
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one-line messages stay one line
 
 
 @app.command("labs")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from .._errors import GraderError
 from ._common import Backend
-from .docker import DockerBackend, docker_client
 from .local import LocalBackend
 
 BACKENDS = ("auto", "docker", "local")
@@ -12,13 +11,15 @@ BACKENDS = ("auto", "docker", "local")
 
 def get_backend(name: str) -> Backend:
     """``auto`` is Docker when a daemon answers, local otherwise."""
-    if name == "docker":
-        return DockerBackend()
+    if name not in BACKENDS:
+        raise GraderError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
     if name == "local":
         return LocalBackend()
-    if name == "auto":
-        return DockerBackend() if docker_client(required=False) else LocalBackend()
-    raise GraderError(f"unknown backend {name!r} (choose from {', '.join(BACKENDS)})")
+    from .docker import DockerBackend, docker_client  # the Docker SDK loads only when needed
+
+    if name == "docker" or docker_client(required=False):
+        return DockerBackend()
+    return LocalBackend()
 
 
-__all__ = ["BACKENDS", "Backend", "DockerBackend", "LocalBackend", "get_backend"]
+__all__ = ["BACKENDS", "Backend", "LocalBackend", "get_backend"]

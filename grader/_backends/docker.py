@@ -10,6 +10,7 @@ no-new-privileges. The container is removed afterwards, whatever happened (Ctrl-
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -24,7 +25,8 @@ from .._sandbox.config import ENV_VAR
 from .._scoring import SandboxRun
 from ._common import GRACE_S, pytest_log, read_records, sandbox_config, tail
 
-LABEL = "duckshop.grader"
+LABEL = "duckshop.grader"  # value: the lab id
+PID_LABEL = "duckshop.grader.pid"  # the grader process that created the container
 LEARNER_UID = LEARNER_GID = 10001  # the image's `learner` user
 PRIVATE = "/opt/grader"
 
@@ -90,6 +92,7 @@ class DockerBackend:
                 command=["python", "-m", "grader._sandbox.supervise"],
                 environment={ENV_VAR: config, "PYTHONPATH": PRIVATE},
                 user="0:0",
+                init=True,  # tini as PID 1 reaps orphaned learner processes, so zombies hold no pids
                 working_dir="/tmp",
                 volumes={
                     str(submission): {"bind": "/submission", "mode": "ro"},
@@ -108,7 +111,7 @@ class DockerBackend:
                 cap_add=["SETUID", "SETGID", "KILL"],
                 security_opt=["no-new-privileges"],
                 log_config=docker.types.LogConfig(type="json-file", config={"max-size": "1m"}),
-                labels={LABEL: manifest.id},
+                labels={LABEL: manifest.id, PID_LABEL: str(os.getpid())},
             )
         except docker.errors.ImageNotFound:
             raise GraderError(f"the grading image {image} is missing; build it with: make image") from None

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .._manifest import Manifest
 from .._sandbox.config import ENV_VAR
-from .._sandbox.learner import kill_all
+from .._sandbox.processes import kill_all
 from .._scoring import SandboxRun
 from ._common import GRACE_S, pytest_log, read_records, sandbox_config, tail
 

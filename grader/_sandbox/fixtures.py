@@ -18,11 +18,19 @@ import pytest
 
 from .config import SandboxConfig
 from .learner import LearnerApp, LearnerCrash, LearnerLib, LearnerProcess
+from .processes import kill_strays
 
 
 @pytest.fixture(scope="session")
 def sandbox() -> SandboxConfig:
     return SandboxConfig.from_env()
+
+
+@pytest.fixture(autouse=True)
+def _no_strays(sandbox):
+    """Whatever a test's learner code left running on its own is gone before the next test."""
+    yield
+    kill_strays(sandbox)
 
 
 @pytest.fixture(scope="session")

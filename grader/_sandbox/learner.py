@@ -1,25 +1,21 @@
-"""Starting, talking to and stopping learner processes (the trusted side of ``learner_shim``)."""
+"""Talking to learner code: its web app, its functions, its programs (the trusted side of
+``learner_shim``). Built on ``processes``."""
 
 from __future__ import annotations
 
 import json
 import os
 import select
-import shutil
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
 from .config import SandboxConfig
-
-LOG_TAIL_BYTES = 4000
-
+from .processes import kill_all, log_tail, spawn, stop
 
 class LearnerError(Exception):
     """The learner's code raised; ``type`` is the exception's class name, e.g. ``"ValueError"``."""
@@ -31,135 +27,6 @@ class LearnerError(Exception):
 
 class LearnerCrash(Exception):
     """The learner's process died, hung, or never started."""
-
-
-_started: list[subprocess.Popen] = []  # by this process, for kill_all outside the container
-
-
-def _shim_path(cfg: SandboxConfig) -> str:
-    """Copy the shim where the learner's user can read (but not change) it."""
-    shim_dir = Path(cfg.scratch_dir) / ".grader-shim"
-    target = shim_dir / "learner_shim.py"
-    if not target.exists():
-        shim_dir.mkdir(mode=0o755, exist_ok=True)
-        shutil.copyfile(Path(__file__).with_name("learner_shim.py"), target)
-        target.chmod(0o644)
-    return str(target)
-
-
-def _learner_env(cfg: SandboxConfig, extra: dict[str, str]) -> dict[str, str]:
-    env = {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": cfg.scratch_dir,
-        "TMPDIR": cfg.scratch_dir,
-        "LANG": "C.UTF-8",
-    }
-    env.update(cfg.service_env)
-    env.update(extra)
-    return env
-
-
-def spawn(
-    cfg: SandboxConfig, mode: str, *args: str, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
-) -> tuple[subprocess.Popen, Path]:
-    """Start the shim as the learner; its output goes to a log file only trusted code reads."""
-    log_fd, log_path = tempfile.mkstemp(prefix=f"learner-{mode}-", suffix=".log", dir=cfg.private_dir)
-    command = [sys.executable, "-I", "-u", "-B", _shim_path(cfg), mode, "--submission", cfg.submission_dir, *args]
-    try:
-        process = subprocess.Popen(
-            command,
-            cwd=cfg.scratch_dir,
-            env=_learner_env(cfg, env or {}),
-            stdin=subprocess.DEVNULL,
-            stdout=log_fd,
-            stderr=subprocess.STDOUT,
-            pass_fds=pass_fds,
-            start_new_session=True,
-            user=cfg.learner_uid,
-            group=cfg.learner_gid,
-            extra_groups=[] if cfg.learner_uid is not None else None,
-            umask=0o077,
-        )
-    finally:
-        os.close(log_fd)
-    _started.append(process)
-    with open(cfg.pids_path, "a") as pids:
-        pids.write(f"{process.pid}\n")
-    return process, Path(log_path)
-
-
-def kill_all(cfg: SandboxConfig) -> None:
-    """SIGKILL every learner process: a hung or runaway one must not slow the tests after it.
-
-    In the container that is every process of the learner's user (escaped daemons and fork
-    bombs included); locally, the sessions of the processes this test run started.
-    """
-    if cfg.learner_uid is not None:
-        for _ in range(100):
-            _reap_children()
-            pids = _live_pids_of(cfg.learner_uid)
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            time.sleep(0.02)
-    else:
-        for process in _started:
-            if process.poll() is None:
-                stop(process)
-        if cfg.pids_path.exists():  # those a killed test run started, too
-            for line in cfg.pids_path.read_text().split():
-                try:
-                    os.killpg(int(line), signal.SIGKILL)
-                except OSError:
-                    pass
-
-
-def _live_pids_of(uid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and entry.stat().st_uid == uid:
-                state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
-                if state not in ("Z", "X"):  # zombies are dead already
-                    pids.append(int(entry.name))
-        except OSError:
-            pass
-    return pids
-
-
-def _reap_children() -> None:
-    """As PID 1 of the container the supervisor inherits orphaned learner processes: collect the dead."""
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0] > 0:
-            pass
-    except ChildProcessError:
-        pass
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    """Kill a learner process and everything in its session."""
-    if process is None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def log_tail(log_path: Path | None, limit: int = LOG_TAIL_BYTES) -> str:
-    if log_path is None or not log_path.exists():
-        return ""
-    with open(log_path, "rb") as f:
-        f.seek(max(0, log_path.stat().st_size - limit))
-        return f.read().decode("utf-8", "replace")
 
 
 def _last_line(text: str) -> str:
@@ -237,7 +104,10 @@ class LearnerApp:
         if self._client is None or str(self._client.base_url).rstrip("/") != self.url:
             if self._client is not None:
                 self._client.close()
-            self._client = httpx.Client(base_url=self.url, timeout=self.cfg.request_timeout_s)
+            # A fresh connection per request: a server that dropped a kept-alive connection (as
+            # uvicorn does after an unhandled error) must not fail the next, unrelated request.
+            self._client = httpx.Client(base_url=self.url, timeout=self.cfg.request_timeout_s,
+                                        limits=httpx.Limits(max_keepalive_connections=0))
         return self._client
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:

@@ -14,7 +14,7 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-from . import learner, services
+from . import processes, services
 from .config import ENV_VAR, SandboxConfig
 
 
@@ -62,7 +62,7 @@ def main() -> None:
             finally:
                 pytest.kill()
                 pytest.wait()
-                learner.kill_all(cfg)
+                processes.kill_all(cfg)
 
 
 if __name__ == "__main__":

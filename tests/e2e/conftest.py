@@ -1,20 +1,15 @@
-import docker
+import os
+
 import pytest
 
-from grader._backends.docker import LABEL
-
-
-def grading_containers(client) -> set[str]:
-    return {c.id for c in client.containers.list(all=True, filters={"label": LABEL})}
+from containers import containers_of
 
 
 @pytest.fixture(autouse=True)
 def no_container_left_behind(docker_image):
     """Every test here needs the image, and must leave no grading container behind."""
-    client = docker.from_env()
-    before = grading_containers(client)  # another grader may be running on this machine
     yield
-    leftovers = grading_containers(client) - before
-    for container_id in leftovers:
-        client.containers.get(container_id).remove(force=True)
-    assert not leftovers, f"grading containers left behind: {sorted(leftovers)}"
+    leftovers = containers_of(os.getpid())
+    for container in leftovers:
+        container.remove(force=True)
+    assert not leftovers, f"grading containers left behind: {[c.name for c in leftovers]}"
