@@ -1,0 +1,24 @@
+"""Timestamps cross the API as ISO 8601 strings, always UTC. Provided."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def parse(value: str) -> datetime:
+    """"2025-03-01T12:00:00Z" / "...+00:00" / naive (taken as UTC) -> an aware UTC datetime."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """An aware or naive-UTC datetime (SQLite gives those back) -> "2025-03-01T12:00:00.000000+00:00"."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
