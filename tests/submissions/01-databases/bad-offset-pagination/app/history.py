@@ -1,0 +1,68 @@
+"""A customer's orders with their items, newest first, one page at a time.
+
+Keyset pagination: the cursor is the position of the last order shown, (created_at, id), and
+the next page is "the orders strictly older than that position". Unlike OFFSET, new orders
+arriving between two page requests can't shift the pages (no duplicates, no gaps), and the
+index on (customer_id, created_at, id) finds the start of every page directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from . import times
+from .db import session_for
+from .models import Order, OrderItem
+
+
+# WRONG (on purpose): the cursor is an OFFSET - how many orders were already shown.
+def _encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps(offset).encode()).decode()
+
+
+def _decode(cursor: str) -> int:
+    try:
+        offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as exc:
+        raise ValueError(f"bad cursor {cursor!r}") from exc
+    if type(offset) is not int or offset < 0:
+        raise ValueError(f"bad cursor {cursor!r}")
+    return offset
+
+
+def order_history(url: str, customer_id: int, limit: int = 10, after: str | None = None) -> dict:
+    if type(limit) is not int or not 1 <= limit <= 100:
+        raise ValueError("limit must be an integer from 1 to 100")
+    query = (
+        select(Order)
+        .where(Order.customer_id == customer_id)
+        .order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(limit + 1)  # one more than asked: is there a next page?
+        # Eager loading: ONE more query fetches the items of all the page's orders
+        # (WHERE order_id IN (...)), instead of one query per order (the N+1 problem).
+        .options(selectinload(Order.items).joinedload(OrderItem.product))
+    )
+    offset = _decode(after) if after is not None else 0
+    query = query.offset(offset)
+    with session_for(url) as session:
+        orders = session.scalars(query).all()
+        page = orders[:limit]
+        return {
+            "orders": [
+                {
+                    "order_id": order.id,
+                    "created_at": times.iso(order.created_at),
+                    "status": order.status,
+                    "total_cents": order.total_cents,
+                    "items": [{"sku": item.product.sku, "quantity": item.quantity,
+                               "unit_price_cents": item.unit_price_cents}
+                              for item in sorted(order.items, key=lambda i: i.id)],
+                }
+                for order in page
+            ],
+            "next": _encode(offset + limit) if len(orders) > limit else None,
+        }
