@@ -57,7 +57,8 @@ def _base_image(base_image: str | None) -> str:
 INPUTS_LABEL = "duckshop.grader.inputs"
 
 
-def _inputs_digest() -> "hashlib._Hash":
+def _inputs_digest():
+    """sha256 of what the image is built from, the base aside."""
     digest = hashlib.sha256()
     digest.update(DOCKERFILE.read_bytes())
     digest.update(REQUIREMENTS.read_bytes())
