@@ -4,6 +4,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
+COURSE_DIR = REPO_ROOT / "course"
 LABS_DIR = REPO_ROOT / "labs"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
 SUITES_DIR = PACKAGE_DIR / "labs"

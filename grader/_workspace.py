@@ -12,9 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-from ._paths import REPO_ROOT
+from ._paths import COURSE_DIR, REPO_ROOT
 
-COURSE_DIR = REPO_ROOT / "course"
 WORKSPACE_DIR = REPO_ROOT / "workspace"
 
 
