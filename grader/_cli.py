@@ -83,6 +83,31 @@ def workspace_command() -> None:
         print(f"created {path.relative_to(path.parents[1])}")
 
 
+@app.command("release")
+def release_command(
+    out: Annotated[Optional[Path], typer.Option(help="Where the edition goes [default: build/student-edition]")] = None,
+) -> None:
+    """Release every lesson with nbgrader (each with its lab as lab/) and build the student edition."""
+    from ._course import release
+
+    print(release(out=out))
+
+
+export_app = typer.Typer(no_args_is_help=True, help="Package a lab's hidden suite for another grading platform.")
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("gradescope")
+def export_gradescope_command(
+    lab: Annotated[str, typer.Argument(help="Lab id, e.g. 00-hello")],
+    out: Annotated[Optional[Path], typer.Option(help="The zip to write [default: build/gradescope-<lab>.zip]")] = None,
+) -> None:
+    """Build a Gradescope autograder zip: setup.sh, run_autograder, the grader and this lab's hidden suite."""
+    from ._gradescope import export_gradescope
+
+    print(export_gradescope(lab=lab, out=out))
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
