@@ -7,7 +7,7 @@ SUBMISSION ?= labs/$(LAB)
 JUPYTER_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab check test grade image bench workspace clean
+.PHONY: help install lab check test grade image bench workspace clean release
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ grade: install ## Run a lab's hidden suite (in a container if Docker answers): m
 
 image: install ## Build the grading image (no-op when up to date; BASE_IMAGE=... to choose the base)
 	$(PY) -m grader image
+
+release: install ## The student edition: nbgrader releases in course/release/, and build/student-edition/*.tar.gz
+	$(PY) -m grader release
 
 check: install ## The project's own test suite (what CI runs)
 	$(PY) -m pytest
