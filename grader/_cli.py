@@ -108,6 +108,59 @@ def export_gradescope_command(
     print(export_gradescope(lab=lab, out=out))
 
 
+@app.command("batch")
+def batch_command(
+    lab: Annotated[str, typer.Argument(help="Lab id, e.g. 00-hello")],
+    submissions: Annotated[Path, typer.Argument(help="A folder holding one folder per student, named by the student id")],
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Submissions graded at the same time")] = 2,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder", show_default="grades-<lab> beside SUBMISSIONS")] = None,
+    subdir: Annotated[Optional[str], typer.Option(help="Grade <student>/<subdir> (e.g. lab) instead of <student>")] = None,
+    backend: Annotated[str, typer.Option(help="docker, local, or auto (Docker when a daemon answers)")] = "auto",
+) -> None:
+    """Grade a whole class in parallel; a re-run grades only the submissions that changed.
+
+    Writes OUT/gradebook.csv (a row per student) and OUT/results/<student>.json.
+
+    Exit status: 0 every student graded (whatever the scores);
+    2 some student could not be graded (a re-run retries them), or the batch could not start;
+    130 interrupted (the finished results are kept).
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ._backends.local import WARNING as LOCAL_WARNING
+    from ._batch import BatchInterrupted, batch
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[latest]}", markup=False))
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(f"grading {lab}", total=None, latest="")
+
+        def progress(done, total, latest) -> None:
+            text = ""
+            if latest is not None:
+                text = f"{latest.student}: {latest.status} {latest.score:g}/{latest.max_score:g}"
+                text += " (unchanged)" if latest.cached else ""
+            bar.update(task, completed=done, total=total, latest=text)
+
+        try:
+            summary = batch(lab=lab, submissions=submissions, out=out, jobs=jobs, backend=backend, subdir=subdir,
+                            progress=progress, log=lambda line: bar.console.print(line, markup=False))
+        except BatchInterrupted as exc:
+            summary = exc.summary
+    for student in summary.students:
+        if student.status == "error" and not summary.interrupted:
+            err.print(f"grader: {student.student}: {student.message}", markup=False)
+    if summary.backend == "local":
+        err.print(f"[yellow]{LOCAL_WARNING}[/]")
+    if summary.interrupted:
+        err.print(f"grader: interrupted; the finished results are kept in {summary.out}", markup=False)
+    else:
+        print(f"{summary.lab}: {len(summary.students)} students - {summary.graded} graded, {summary.cached} unchanged"
+              f" since the last run, {summary.errors} could not be graded")
+        print(f"gradebook: {summary.gradebook}")
+    raise typer.Exit(summary.exit_code)
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
