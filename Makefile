@@ -42,8 +42,9 @@ release: install ## The student edition: nbgrader releases in course/release/, a
 check: install ## The project's own test suite (what CI runs)
 	$(PY) -m pytest
 
-bench: install ## Grading speed: local and Docker backends, printed as a table
+bench: install ## Grading speed, as tables: one submission per backend; a class of 50 (batch -j 1,2,4 and nbgrader)
 	$(PY) tests/bench/bench_grading.py
+	$(PY) tests/bench/bench_batch.py
 
 clean: ## Remove leftover grading containers and caches (keeps .venv and workspace/)
 	-$(PY) -m grader clean

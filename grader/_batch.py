@@ -478,23 +478,17 @@ def _stop_running(futures: dict, backend: str) -> None:
 
 
 def _remove_own_containers() -> None:
-    """Remove the grading containers this process created (other graders may share the daemon)."""
+    """Remove the grading containers this process created; a Docker hiccup waits for the next round."""
     import docker
 
-    from ._backends.docker import PID_LABEL, docker_client
+    from ._backends.docker import docker_client, remove_leftovers
 
     client = docker_client(required=False)
-    if client is None:
-        return
     try:
-        containers = client.containers.list(all=True, filters={"label": f"{PID_LABEL}={os.getpid()}"})
+        if client is not None:
+            remove_leftovers(client, pid=os.getpid())
     except docker.errors.DockerException:
-        return
-    for container in containers:
-        try:
-            container.remove(force=True)
-        except docker.errors.DockerException:  # gone already, or being removed: the next round
-            pass
+        pass
 
 
 def _stop_local_supervisors() -> None:

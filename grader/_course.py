@@ -19,15 +19,22 @@ import tarfile
 import tomllib
 from pathlib import Path
 
+from ._api import labs
 from ._errors import GraderError
-from ._nbgrader import LAB_FOLDER, lab_for_lesson
+from ._manifest import Manifest
 from ._paths import COURSE_DIR, LABS_DIR, REPO_ROOT
 
+LAB_FOLDER = "lab"  # where a lab lives inside an assignment: release/<lesson>/lab/
 EDITION_NAME = "duckshop-course"
 EDITION_TEMPLATE = COURSE_DIR / "student-edition"  # README.md and Makefile of the edition
 # What the grader and nbgrader need, but a learner's lessons and labs don't.
 INSTRUCTOR_ONLY = {"nbgrader", "docker", "typer", "rich", "pytest-timeout"}
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints", "*.sqlite", "*.db")
+
+
+def lab_for_lesson(notebook_id: str) -> Manifest | None:
+    """The lab whose manifest names ``course/<notebook_id>.ipynb`` as its lesson."""
+    return next((m for m in labs() if Path(m.lesson).stem == notebook_id), None)
 
 
 def assignments(course_dir: Path = COURSE_DIR) -> list[str]:

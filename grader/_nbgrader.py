@@ -24,12 +24,12 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from ._api import grade, labs
+from ._api import grade
+from ._course import LAB_FOLDER, lab_for_lesson
 from ._manifest import Manifest
 from ._results import Results
 
 CELL_PREFIX = "lab-"
-LAB_FOLDER = "lab"  # where a lab lives inside an assignment: release/<lesson>/lab/
 RESULTS_FILE = "lab-results.json"  # written beside the autograded notebook, for the instructor
 
 _CHECK = (
@@ -37,11 +37,6 @@ _CHECK = (
     'assert os.environ.get("NBGRADER_EXECUTION") != "autograde", '
     '"lab parts are scored by grader._nbgrader.LabGrades (see course/nbgrader_config.py)"'
 )
-
-
-def lab_for_lesson(notebook_id: str) -> Manifest | None:
-    """The lab whose manifest names ``course/<notebook_id>.ipynb`` as its lesson."""
-    return next((m for m in labs() if Path(m.lesson).stem == notebook_id), None)
 
 
 def lab_cells(manifest: Manifest) -> list[nbformat.NotebookNode]:

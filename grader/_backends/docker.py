@@ -133,10 +133,12 @@ def _remove(container) -> None:
             time.sleep(1)
 
 
-def remove_leftovers(client=None) -> int:
-    """Remove containers an interrupted grader left behind (``grader clean``)."""
+def remove_leftovers(client=None, *, pid: int | None = None) -> int:
+    """Remove containers an interrupted grader left behind (``grader clean``): every grader's, or
+    only those process ``pid`` created (other graders may share the daemon)."""
     client = client or docker_client()
-    leftovers = client.containers.list(all=True, filters={"label": LABEL})
+    label = LABEL if pid is None else f"{PID_LABEL}={pid}"
+    leftovers = client.containers.list(all=True, filters={"label": label})
     for container in leftovers:
         _remove(container)
     return len(leftovers)

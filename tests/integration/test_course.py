@@ -10,8 +10,8 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from grader import labs
-from grader._course import COURSE_DIR, assignments, release
-from grader._nbgrader import CELL_PREFIX, LabGrades, lab_cells, lab_for_lesson
+from grader._course import COURSE_DIR, assignments, lab_for_lesson, release
+from grader._nbgrader import CELL_PREFIX, LabGrades, lab_cells
 
 
 def test_autograde_keeps_nbgraders_steps_and_grades_the_lab_before_saving():
