@@ -47,9 +47,7 @@ import json
 import os
 import resource
 import shutil
-import signal
 import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,13 +55,11 @@ import traceback
 import zipfile
 from pathlib import Path
 
-from ._backends._common import GRACE_S, pytest_log, read_records, sandbox_config, tail
+from ._backends._common import GRACE_S, sandbox_config, supervise_here
 from ._errors import GraderError
 from ._manifest import Manifest, load_manifest
 from ._paths import PACKAGE_DIR, REPO_ROOT
 from ._results import Results
-from ._sandbox.config import ENV_VAR
-from ._sandbox.processes import kill_all
 from ._scoring import SandboxRun, score
 
 ROOT_ENV = "GRADESCOPE_ROOT"
@@ -261,28 +257,9 @@ class GradescopeSandbox:
                 learner_uid=self.learner_uid, learner_gid=self.learner_gid,
             )
             pids = manifest.limits.pids
-            supervisor = subprocess.Popen(
-                [sys.executable, "-m", "grader._sandbox.supervise"],
-                env={**os.environ, ENV_VAR: cfg.to_json()}, cwd=private,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-                # Inherited by learner processes, counted per uid; root (supervisor, pytest) is exempt.
-                preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NPROC, (pids, pids))) if self.isolated else None,
-            )
-            problem = ""
-            try:
-                output, _ = supervisor.communicate(timeout=cfg.deadline_s + GRACE_S)
-            except subprocess.TimeoutExpired:
-                problem = f"the run did not finish within {cfg.deadline_s + GRACE_S:g} s and was stopped"
-                output = b""
-            finally:
-                if supervisor.poll() is None:
-                    os.killpg(supervisor.pid, signal.SIGKILL)
-                    supervisor.wait()
-                kill_all(cfg)
-            if supervisor.returncode not in (0, None) and not problem:
-                problem = f"the grading sandbox failed (exit status {supervisor.returncode})"
-            return SandboxRun(records=read_records(cfg.records_path), log=tail(pytest_log(private) + tail(output)),
-                              problem=problem)
+            # Inherited by learner processes, counted per uid; root (supervisor, pytest) is exempt.
+            limit = (lambda: resource.setrlimit(resource.RLIMIT_NPROC, (pids, pids))) if self.isolated else None
+            return supervise_here(cfg, private, preexec_fn=limit)
         finally:
             shutil.rmtree(root, ignore_errors=True)
 

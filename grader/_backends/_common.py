@@ -1,13 +1,18 @@
-"""What both backends share: the sandbox settings for a manifest, and reading the records."""
+"""What the backends share: the sandbox settings for a manifest, running its supervisor, the records."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .._manifest import Manifest
-from .._sandbox.config import SandboxConfig
+from .._sandbox.config import ENV_VAR, SandboxConfig
+from .._sandbox.processes import kill_all
 from .._scoring import SandboxRun
 
 LOG_LIMIT = 20000
@@ -57,3 +62,30 @@ def tail(text: str | bytes, limit: int = LOG_LIMIT) -> str:
 def pytest_log(private_dir: Path) -> str:
     path = private_dir / "pytest.log"
     return tail(path.read_bytes()) if path.exists() else ""
+
+
+def supervise_here(cfg: SandboxConfig, private: Path, *, preexec_fn: Callable[[], None] | None = None) -> SandboxRun:
+    """Run the sandbox's supervisor as a process of this machine (no container) and collect its run.
+
+    The supervisor and everything it started are killed at the deadline, whatever happens.
+    """
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "grader._sandbox.supervise"],
+        env={**os.environ, ENV_VAR: cfg.to_json()}, cwd=private,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn,
+    )
+    problem = ""
+    try:
+        output, _ = supervisor.communicate(timeout=cfg.deadline_s + GRACE_S)
+    except subprocess.TimeoutExpired:
+        problem = f"the run did not finish within {cfg.deadline_s + GRACE_S:g} s and was stopped"
+        output = b""
+    finally:
+        if supervisor.poll() is None:
+            os.killpg(supervisor.pid, signal.SIGKILL)
+            supervisor.wait()
+        kill_all(cfg)
+    if supervisor.returncode not in (0, None) and not problem:
+        problem = f"the grading sandbox failed (exit status {supervisor.returncode})"
+    return SandboxRun(records=read_records(cfg.records_path), log=tail(pytest_log(private) + tail(output)),
+                      problem=problem)
