@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 from typing import Callable, Protocol
 
+from ._backends._common import DOCKER_FAILED
 from ._errors import GraderError
 from ._manifest import Manifest, load_manifest
 from ._paths import PACKAGE_DIR
@@ -52,7 +53,7 @@ IGNORED_SUFFIXES = (".pyc",)
 # The code that decides a grade: a change to it re-grades (the CLI, reports and images do not).
 ENGINE_PATHS = ("_backends", "_sandbox", "_manifest.py", "_results.py", "_scoring.py", "_api.py")
 # A run Docker broke off (the daemon restarted, the container vanished) is not the student's grade.
-INFRASTRUCTURE_PROBLEMS = ("Docker failed while grading",)
+INFRASTRUCTURE_PROBLEMS = (DOCKER_FAILED,)
 GRADED = ("passed", "failed")
 MESSAGE_LIMIT = 200  # characters of the gradebook's message column
 STOP_TIMEOUT_S = 60  # how long an interrupted batch waits for its running gradings to stop

@@ -17,6 +17,7 @@ from .._scoring import SandboxRun
 
 LOG_LIMIT = 20000
 GRACE_S = 20  # on top of the manifest's timeout: services, start-up and clean-up
+DOCKER_FAILED = "Docker failed while grading"  # a run the daemon broke off: not the learner's grade
 
 
 class Backend(Protocol):

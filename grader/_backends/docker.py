@@ -23,7 +23,7 @@ from .._manifest import Manifest
 from .._paths import PACKAGE_DIR
 from .._sandbox.config import ENV_VAR
 from .._scoring import SandboxRun
-from ._common import GRACE_S, pytest_log, read_records, sandbox_config, tail
+from ._common import DOCKER_FAILED, GRACE_S, pytest_log, read_records, sandbox_config, tail
 
 LABEL = "duckshop.grader"  # value: the lab id
 PID_LABEL = "duckshop.grader.pid"  # the grader process that created the container
@@ -78,7 +78,7 @@ class DockerBackend:
                     problem = f"the sandbox ran out of memory ({manifest.limits.memory_mb} MB)"
                 log = tail(container.logs(stdout=True, stderr=True, tail=200))
             except docker.errors.DockerException as exc:
-                problem = f"Docker failed while grading: {exc}"
+                problem = f"{DOCKER_FAILED}: {exc}"
             finally:
                 _remove(container)
             return SandboxRun(records=read_records(results / "records.jsonl"),
