@@ -166,7 +166,10 @@ def _interrupt(signum, frame):
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _interrupt)  # so a killed grader still removes its container
+    # So that a killed or interrupted grader still removes its containers - SIGINT included when
+    # the grader was started in the background, where the shell makes Python ignore it.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         app()
     except GraderError as exc:
