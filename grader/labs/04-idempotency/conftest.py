@@ -24,7 +24,9 @@ PROBLEM_JSON = "application/problem+json"
 class Provider:
     def __init__(self, server: ProviderServer):
         self.server, self.url = server, server.url
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        # A fresh connection per call: uvicorn closes a connection idle for 5 s, and a call that
+        # reuses it just then gets "Connection reset by peer" (seen once, in CI).
+        self.http = httpx.Client(base_url=server.url, timeout=10, limits=httpx.Limits(max_keepalive_connections=0))
 
     def reset(self):
         self.http.post("/_admin/reset").raise_for_status()
