@@ -118,9 +118,11 @@ class LearnerApp:
             kill_all(self.cfg)  # whatever hangs in there must not slow the next test
             raise LearnerCrash(f"{method} {path} got no answer within {self.cfg.request_timeout_s:g} s") from None
         except httpx.TransportError as exc:
-            time.sleep(0.2)  # let a dying process finish dying, so the reason is known
-            why = _death_reason(self.process.returncode) if self.process.poll() is not None else f"{exc}"
-            raise LearnerCrash(f"{method} {path} failed: your app {why}") from None
+            try:  # a dying app may need a moment to finish dying (more on a loaded machine): then say why
+                self.process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                raise LearnerCrash(f"{method} {path} failed: {exc}") from None
+            raise LearnerCrash(f"{method} {path} failed: your app {_death_reason(self.process.returncode)}") from None
 
     def log_tail(self) -> str:
         return log_tail(self.log_path)

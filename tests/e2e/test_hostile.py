@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from expectations import PRICING_BROKEN, ZERO, failing_messages, part_scores
+from expectations import PRICING_BROKEN, ZERO, part_scores
 from grader import grade
 
 pytestmark = pytest.mark.docker
