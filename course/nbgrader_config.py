@@ -5,15 +5,15 @@ course/, so there is one copy to edit. A lesson's lab goes into its assignment a
 `make release` (grader release) adds the scaffold to each release, and learners submit the
 assignment folder with their lab/ in it.
 
-Autograde runs the notebooks as usual, then grader._nbgrader.LabGrades grades the lab/ folder
-with the container grader and scores each lab part's grade cell (see that module).
+Autograde runs each notebook in a grading container (grader._nbgrader.SandboxedExecute, in place
+of nbgrader's Execute), then grader._nbgrader.LabGrades grades the lab/ folder with the container
+grader and scores each lab part's grade cell (see that module).
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
@@ -27,9 +27,10 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # Lessons run real experiments (threads, servers, plots): allow a slow machine per cell.
 c.Execute.timeout = 300
 
-# nbgrader's default autograde steps, with the lab's container grading before the grades are saved.
+# nbgrader's default autograde steps, with the notebook run in a container instead of in a kernel of
+# the instructor's, and the lab's container grading before the grades are saved.
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    "grader._nbgrader.SandboxedExecute",
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -38,4 +39,5 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
-c.LabGrades.backend = "docker"  # real isolation for grades that count
+c.SandboxedExecute.backend = "docker"  # real isolation for grades that count ("local": none)
+c.LabGrades.backend = "docker"

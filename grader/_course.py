@@ -22,7 +22,7 @@ from pathlib import Path
 from ._api import labs
 from ._errors import GraderError
 from ._manifest import Manifest
-from ._paths import COURSE_DIR, LABS_DIR, REPO_ROOT
+from ._paths import COURSE_DIR, DATASETS_DIR, LABS_DIR, REPO_ROOT
 
 LAB_FOLDER = "lab"  # where a lab lives inside an assignment: release/<lesson>/lab/
 EDITION_NAME = "duckshop-course"
@@ -53,7 +53,7 @@ def release(*, course_dir: Path = COURSE_DIR, out: Path | None = None) -> Path:
         shutil.copy(released / f"{assignment}.ipynb", edition / "course")
         if (released / LAB_FOLDER).is_dir():
             shutil.copytree(released / LAB_FOLDER, edition / "labs" / lab_for_lesson(assignment).id)
-    shutil.copytree(REPO_ROOT / "datasets", edition / "datasets", ignore=_SKIP)
+    shutil.copytree(DATASETS_DIR, edition / "datasets", ignore=_SKIP)
     for name in ("README.md", "Makefile"):
         shutil.copy(EDITION_TEMPLATE / name, edition / name)
     (edition / "pyproject.toml").write_text(_edition_pyproject())

@@ -7,5 +7,6 @@ REPO_ROOT = PACKAGE_DIR.parent
 COURSE_DIR = REPO_ROOT / "course"
 LABS_DIR = REPO_ROOT / "labs"
 SOLUTIONS_DIR = REPO_ROOT / "solutions"
+DATASETS_DIR = REPO_ROOT / "datasets"
 SUITES_DIR = PACKAGE_DIR / "labs"
 SCHEMA_PATH = PACKAGE_DIR / "schema" / "results.schema.json"

@@ -9,20 +9,23 @@ import nbformat
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from grader import labs
+from grader import GraderError, labs
 from grader._course import COURSE_DIR, assignments, lab_for_lesson, release
-from grader._nbgrader import CELL_PREFIX, LabGrades, lab_cells
+from grader._nbgrader import CELL_PREFIX, LabGrades, SandboxedExecute, lab_cells
 
 
-def test_autograde_keeps_nbgraders_steps_and_grades_the_lab_before_saving():
+def test_autograde_runs_notebooks_in_the_sandbox_and_grades_the_lab_before_saving():
     from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(COURSE_DIR)).load_config()
     steps = list(config.Autograde.autograde_preprocessors)
     assert "grader._nbgrader.LabGrades" in steps
     steps.remove("grader._nbgrader.LabGrades")
-    assert steps == list(Autograde.class_traits()["autograde_preprocessors"].default())
-    assert config.LabGrades.backend == "docker"
+    default = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    assert default[0] is Execute and steps == ["grader._nbgrader.SandboxedExecute", *default[1:]]
+    assert issubclass(SandboxedExecute, Execute)  # c.Execute settings apply to it
+    assert config.SandboxedExecute.backend == config.LabGrades.backend == "docker"
 
 
 def test_every_lesson_is_an_assignment_and_every_lab_belongs_to_one():
@@ -53,7 +56,8 @@ def _lab_notebook(tmp_path: Path, lab: Path | None) -> tuple:
         import shutil
 
         shutil.copytree(lab, folder / "lab")
-    resources = {"nbgrader": {"notebook": "00-welcome", "student": "ann"}, "metadata": {"path": str(folder)}}
+    resources = {"nbgrader": {"notebook": "00-welcome", "assignment": "00-welcome", "student": "ann"},
+                 "metadata": {"path": str(folder)}}
     return notebook, resources, folder
 
 
@@ -72,6 +76,15 @@ def test_lab_grades_without_a_lab_folder_scores_zero_with_the_reason(tmp_path):
     for cell in notebook.cells[1:]:
         assert cell.outputs[-1].data["text/plain"] == "0.0"
         assert "the submission has no lab/ folder" in cell.outputs[0].data["text/plain"]
+
+
+def test_when_docker_is_down_autograde_steps_raise_instead_of_scoring_zero(tmp_path, make_submission, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    notebook, resources, _ = _lab_notebook(tmp_path, make_submission("00-hello", "scaffold"))
+    with pytest.raises(GraderError, match="Docker is not available"):
+        LabGrades(backend="docker").preprocess(notebook, resources)
+    with pytest.raises(GraderError, match="Docker is not available"):
+        SandboxedExecute(backend="docker").preprocess(notebook, resources)
 
 
 @pytest.mark.slow
