@@ -6,7 +6,12 @@ Lesson 00 is released; four students submit the assignment folder (notebook and 
 - bob: the release untouched;
 - carol: one exercise solved, and a lab whose quote_total still raises NotImplementedError;
 - mallory: the scaffold with forged results files everywhere, plus a notebook cell that switches
-  off the lab cells' own check, so that without the grader they would pass.
+  off the lab cells' own check, so that without the grader they would pass;
+- eve: the scaffold, and a notebook cell that copies the model answer into her lab/ before it is
+  graded and leaves a file in the course folder - which a kernel on the instructor's machine
+  could do, and the grading container's cannot;
+- trudy: a lab/ whose files are symbolic links to the model answer and to a hidden test (nbgrader
+  copies what links point to): neither run nor graded, with the reason as her feedback.
 
 Then autograde, feedback and export: the gradebook and grades.csv hold what each one earned.
 """
@@ -71,6 +76,21 @@ def course(tmp_path_factory, docker_image) -> Path:
     submit("mallory", forged, released / "lab",
            {str(p.relative_to(fake)): p for p in fake.rglob("*") if p.is_file()} | {"../lab-results.json": '{"score": 25}'})
 
+    break_in = nbformat.from_dict(release)
+    break_in.cells.insert(-5, nbformat.v4.new_code_cell(
+        "import shutil\n"
+        "try:\n"
+        f"    shutil.copytree({str(SOLUTIONS_DIR / '00-hello')!r}, 'lab', dirs_exist_ok=True)\n"
+        f"    open({str(course / 'eve-was-here')!r}, 'w').close()\n"
+        "except OSError as exc:\n"
+        "    print(exc)"))
+    submit("eve", break_in, released / "lab")
+    submit("trudy", release, released / "lab")
+    linked = course / "submitted" / "trudy" / ASSIGNMENT / "lab"
+    (linked / "app" / "pricing.py").unlink()
+    (linked / "app" / "pricing.py").symlink_to(SOLUTIONS_DIR / "00-hello" / "app" / "pricing.py")
+    (linked / "notes.txt").symlink_to(SUITES_DIR / "00-hello" / "test_pricing.py")
+
     nbgrader(course, "autograde", ASSIGNMENT)
     nbgrader(course, "generate_feedback", ASSIGNMENT)
     nbgrader(course, "export")
@@ -83,7 +103,7 @@ def grades(course: Path) -> dict[str, dict[str, float]]:
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "duckshop-backend") as gradebook:
         return {
             student: {g.name: g.score for g in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).grades}
-            for student in ("alice", "bob", "carol", "mallory")
+            for student in ("alice", "bob", "carol", "mallory", "eve", "trudy")
         }
 
 
@@ -108,6 +128,8 @@ def test_the_gradebook_scores_each_lab_part(course):
     assert lab_parts(scores["bob"]) == ZERO
     assert lab_parts(scores["carol"]) == PRICING_BROKEN
     assert lab_parts(scores["mallory"]) == ZERO  # the kernel's outputs never count
+    assert lab_parts(scores["eve"]) == ZERO  # her kernel ran in a container, on a copy
+    assert not (course / "eve-was-here").exists()
     assert {k: v for k, v in scores["carol"].items() if k in EXERCISES} == {
         "top_customers_tests": 3, "december_share_tests": 0, "discount_half_up_tests": 0}
 
@@ -121,6 +143,8 @@ def test_grades_csv_holds_each_students_total(course):
         "bob": (0, total),
         "carol": (3 + sum(PRICING_BROKEN.values()), total),
         "mallory": (0, total),
+        "eve": (0, total),
+        "trudy": (0, total),
     }
 
 
@@ -133,3 +157,10 @@ def test_feedback_shows_results_and_hints_but_no_hidden_code(course):
         for line in test_file.read_text().splitlines():
             if line.strip().startswith(("assert ", "def test_")):
                 assert line.strip() not in page, f"hidden test code in the feedback: {line.strip()}"
+
+
+def test_a_submission_of_symbolic_links_scores_zero_with_the_reason(course):
+    assert lab_parts(grades(course)["trudy"]) == ZERO
+    page = (course / "feedback" / "trudy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "the submission holds symbolic links (lab/app/pricing.py, lab/notes.txt)" in page
+    assert "def test_" not in page
