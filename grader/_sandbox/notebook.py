@@ -67,7 +67,7 @@ class NotebookConfig:
 def _write_kernelspec(cfg: NotebookConfig) -> None:
     spec_dir = Path(cfg.private_dir, "jupyter", "kernels", KERNEL_NAME)
     spec_dir.mkdir(parents=True)
-    argv = [sys.executable, "-m", "grader._sandbox.notebook", "kernel", "-f", "{connection_file}"]
+    argv = [sys.executable, "-m", "grader._sandbox.notebook", "kernel", "{connection_file}"]
     (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3 (sandbox)",
                                                       "language": "python"}))
     # nbclient and jupyter_client find the kernelspec, and put connection files, here only.
@@ -152,11 +152,11 @@ def run(cfg: NotebookConfig) -> None:
     _save(cfg, nb, len(nb.cells) if stopped is None else progress["completed"], stopped)
 
 
-def kernel(args: list[str]) -> None:
+def kernel(connection_path: str, *kernel_args: str) -> None:
     """The kernelspec's command, started by nbclient as root: become the learner, make the learner's
     copy of the assignment folder, and exec ipykernel there with an environment of its own."""
     cfg = NotebookConfig.from_env()
-    connection = Path(args[args.index("-f") + 1]).read_bytes()  # root-only: read before the drop
+    connection = Path(connection_path).read_bytes()  # root-only: read before the drop
     os.setgroups([])
     os.setgid(cfg.learner_gid)
     os.setuid(cfg.learner_uid)
@@ -168,14 +168,13 @@ def kernel(args: list[str]) -> None:
     connection_file.write_bytes(connection)
     env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": cfg.home_dir,
            "TMPDIR": "/tmp", "LANG": "C.UTF-8", **cfg.kernel_env}
-    rest = [a for i, a in enumerate(args) if a != "-f" and (i == 0 or args[i - 1] != "-f")]
     os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
-                               "--HistoryManager.hist_file=:memory:", *rest], env)
+                               "--HistoryManager.hist_file=:memory:", *kernel_args], env)
 
 
 def main() -> None:
     if sys.argv[1:2] == ["kernel"]:
-        kernel(sys.argv[2:])
+        kernel(*sys.argv[2:])
     else:
         run(NotebookConfig.from_env())
 
