@@ -1,6 +1,6 @@
 """The instructor's workflow, end to end, with nbgrader's own commands and the container grader.
 
-Lesson 00 is released; four students submit the assignment folder (notebook and lab/):
+Lesson 00 is released; six students submit the assignment folder (notebook and lab/):
 
 - alice: every exercise and the whole lab solved;
 - bob: the release untouched;
@@ -49,7 +49,7 @@ def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode, exerci
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory, docker_image) -> Path:
-    """A copy of the course, released, submitted by four students, autograded, with feedback and export."""
+    """A copy of the course, released, submitted by six students, autograded, with feedback and export."""
     course = tmp_path_factory.mktemp("nbgrader") / "course"
     shutil.copytree(COURSE_DIR, course, ignore=SKIP)  # links resolved: a real source folder
     released = release_assignment(course_dir=course, assignment=ASSIGNMENT)
