@@ -127,7 +127,7 @@ class LabGrades(NbGraderPreprocessor):
             results = Results.error(lab=manifest.id, message=refused, backend="none", max_score=manifest.max_score)
         else:
             results = grade(lab=manifest.id, submission=folder / LAB_FOLDER, backend=self.backend)
-            if results.status == "error" or DOCKER_FAILED in results.message:
+            if grading_broke(results):
                 raise GraderError(f"lab {manifest.id} could not be graded: {results.message}")
         log = self.log.error if results.status == "error" else self.log.info
         log("lab %s for %s: %s (%g of %g) %s", results.lab, resources["nbgrader"]["student"], results.status,
@@ -136,6 +136,16 @@ class LabGrades(NbGraderPreprocessor):
         for cell in cells:
             cell.outputs = part_outputs(results, cell.metadata["nbgrader"]["grade_id"][len(CELL_PREFIX):])
         return nb, resources
+
+
+def grading_broke(results: Results) -> bool:
+    """Whether the grader, not the submission, is why ``results`` holds no grade: the sandbox never
+    started (Docker down, the image missing: an error with no tests), or Docker broke it off.
+
+    A sandbox that the learner's code brought down (its memory, its deadline) is that learner's
+    grade: every test is there, scoring 0 with the reason, and it is recorded like any other.
+    """
+    return (results.status == "error" and not results.tests) or DOCKER_FAILED in results.message
 
 
 class SandboxedExecute(Execute):

@@ -6,7 +6,9 @@ import pytest
 from nbgrader.utils import determine_grade
 
 from grader import GraderError, PartResult, Results, TestResult, load_manifest
-from grader._nbgrader import lab_cells, merge_executed, part_outputs, symlinks_problem
+from grader._backends._common import DOCKER_FAILED
+from grader._nbgrader import grading_broke, lab_cells, merge_executed, part_outputs, symlinks_problem
+from grader._scoring import SandboxRun, score
 
 
 def results(**overrides) -> Results:
@@ -125,3 +127,16 @@ def test_a_submission_with_symbolic_links_is_refused_in_one_line(tmp_path):
     assert symlinks_problem(submitted) == (
         "the submission holds symbolic links (lab/app/pricing.py, lab/tests): it is not graded, since nbgrader "
         "would copy what they point to - hand in the files themselves")
+
+
+def test_only_a_grader_that_broke_stops_autograde_a_submission_that_broke_the_sandbox_scores_zero():
+    manifest = load_manifest("00-hello")
+    learner_oom = score(manifest, SandboxRun(records=[], problem="the sandbox ran out of memory (768 MB)"),
+                        backend="docker", duration_s=1)
+    assert learner_oom.status == "error" and not grading_broke(learner_oom)
+    assert graded(part_outputs(learner_oom, "pricing"), 6) == 0
+    assert "ran out of memory" in part_outputs(learner_oom, "pricing")[0].data["text/plain"]
+    docker_down = Results.error(lab="00-hello", message="Docker is not available", backend="none", max_score=17)
+    broken_off = score(manifest, SandboxRun(records=[], problem=f"{DOCKER_FAILED}: 500 Server Error"),
+                       backend="docker", duration_s=1)
+    assert grading_broke(docker_down) and grading_broke(broken_off)
