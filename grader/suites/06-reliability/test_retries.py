@@ -1,0 +1,142 @@
+"""Retries: what may succeed next time is retried, what can't is not; retries stop after
+SHIPPING_RETRIES, stay within the retry budget, and wait a capped, jittered backoff between them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import pairwise
+from statistics import mean, median
+
+from _checkout import PLAIN, fresh_postcode
+
+from grader.testing import fail
+
+
+def test_a_transient_error_is_retried(plain):
+    plain.require_checkout()
+    plain.shipping.fail(503, times=1)
+    postcode = fresh_postcode()
+    answer = plain.checkout(postcode)
+    plain.expect_order(answer, postcode, "live", "one 503 and then a success: the retry should get the live rate")
+    if (calls := plain.calls(postcode)) != 2:
+        fail(f"one 503 then a success should make exactly 2 calls to the shipping service, it got {calls}")
+
+
+def test_a_timed_out_attempt_is_retried(plain):
+    plain.require_checkout()
+    plain.shipping.hang(times=1)
+    postcode = fresh_postcode()
+    answer = plain.checkout(postcode, within_s=2 * 1.5 + 2)
+    plain.expect_order(answer, postcode, "live", "the first call hung: after its timeout, a retry gets the live rate")
+    if (calls := plain.calls(postcode)) != 2:
+        fail(f"a call that timed out then a success should make exactly 2 calls, the shipping service got {calls}")
+
+
+def test_a_client_error_is_not_retried(plain):
+    plain.require_checkout()
+    postcode = fresh_postcode("ZZ")  # the shipping service answers 422: it doesn't serve this postcode
+    answer = plain.checkout(postcode)
+    body = answer.json()
+    if (
+        answer.status != 422
+        or not (answer.headers.get("content-type") or "").startswith("application/problem+json")
+        or not isinstance(body, dict)
+        or body.get("status") != 422
+    ):
+        fail(
+            "when the shipping service answers 422 (a postcode it doesn't serve), POST /checkout should answer "
+            f"422 application/problem+json, not a fallback: got {answer.describe()}"
+        )
+    if (calls := plain.calls(postcode)) != 1:
+        fail(f"a 4xx answer is final, yet the shipping service got {calls} calls for one checkout (expected 1)")
+
+
+def test_attempts_stop_after_the_retries(plain):
+    plain.require_checkout()
+    plain.shipping.fail(503)
+    postcodes = [fresh_postcode() for _ in range(3)]
+    for postcode in postcodes:
+        plain.expect_order(plain.checkout(postcode), postcode, "fallback", "every call failed")
+    got = [plain.calls(postcode) for postcode in postcodes]
+    if got != [3, 3, 3]:
+        fail(
+            f"with every call failing and SHIPPING_RETRIES=2, each checkout should make 3 calls (1 + 2 retries); "
+            f"three checkouts made {got}"
+        )
+
+
+BUDGET = {
+    **PLAIN,
+    "SHIPPING_RETRIES": "3",
+    "SHIPPING_DEADLINE_SECONDS": "5",
+    "RETRY_BACKOFF_BASE_SECONDS": "0.001",
+    "RETRY_BACKOFF_MAX_SECONDS": "0.002",
+    "RETRY_BUDGET_RATIO": "0.1",
+    "RETRY_BUDGET_MIN": "3",
+}
+
+
+def test_retries_stay_within_the_budget(fresh):
+    checkout = fresh(BUDGET)
+    checkout.require_checkout()
+    checkout.shipping.fail(503)
+    postcodes = [fresh_postcode() for _ in range(30)]
+    for postcode in postcodes:
+        checkout.expect_order(checkout.checkout(postcode), postcode, "fallback", "every call failed")
+    calls = sum(checkout.calls(postcode) for postcode in postcodes)
+    lookups = len(postcodes) + 1  # and the first, healthy one
+    allowed = len(postcodes) + 3 + 0.1 * lookups + 1  # one retry more, for where a budget counts from
+    if calls > allowed:
+        fail(
+            f"{len(postcodes)} checkouts against a service failing every call made {calls} calls; with "
+            "RETRY_BUDGET_MIN=3 and RETRY_BUDGET_RATIO=0.1 the retries may add at most 3 + 10% of the lookups "
+            f"(at most {int(allowed)} calls): without a budget, retries multiply the load on a service that is down"
+        )
+    if calls <= len(postcodes):
+        fail(
+            f"{len(postcodes)} checkouts made only {calls} calls: not one retry: RETRY_BUDGET_MIN=3 allows some even when all fail"
+        )
+
+
+BACKOFF = {
+    **PLAIN,
+    "SHIPPING_RETRIES": "3",
+    "SHIPPING_DEADLINE_SECONDS": "10",
+    "RETRY_BACKOFF_BASE_SECONDS": "0.2",
+    "RETRY_BACKOFF_MAX_SECONDS": "0.3",
+}
+SLACK_S = 0.75  # a failed call's round trip on a loaded machine, and scheduling
+
+
+def test_backoff_waits_within_its_bounds(shared):
+    checkout = shared(BACKOFF)
+    checkout.require_checkout()
+    checkout.shipping.fail(503)
+    postcodes = [fresh_postcode() for _ in range(8)]
+    for group in (postcodes[:4], postcodes[4:]):
+        for postcode, answer in zip(group, checkout.at_once(group, within_s=10 + 5), strict=True):
+            checkout.expect_order(answer, postcode, "fallback", "every call failed")
+    gaps: dict[int, list[float]] = defaultdict(list)  # retry number -> waits before it
+    for postcode in postcodes:
+        arrivals = [call.at for call in checkout.shipping.calls(postcode)]
+        if len(arrivals) != 4:
+            fail(
+                f"with every call failing and SHIPPING_RETRIES=3, a checkout should make 4 calls; one made {len(arrivals)}"
+            )
+        for retry, (before, after) in enumerate(pairwise(arrivals), start=1):
+            gaps[retry].append(after - before)
+    for retry, waits in gaps.items():
+        cap = min(0.3, 0.2 * 2 ** (retry - 1))
+        if median(waits) > cap + SLACK_S:  # the median: a loaded machine stalls a few of them
+            fail(
+                f"before retry {retry} the backoff may wait at most min(RETRY_BACKOFF_MAX_SECONDS, base * 2 ** "
+                f"{retry - 1}) = {cap:g} s; checkouts waited {median(waits):.2f} s (the median of 8)"
+            )
+    every = [wait for waits in gaps.values() for wait in waits]
+    expected = mean(min(0.3, 0.2 * 2 ** (retry - 1)) / 2 for retry in gaps)  # full jitter: half the cap on average
+    if mean(every) < expected / 4:
+        fail(
+            f"retries came on average {mean(every) * 1000:.0f} ms apart; full-jitter backoff with "
+            f"RETRY_BACKOFF_BASE_SECONDS=0.2 waits about {expected * 1000:.0f} ms on average: retries without a "
+            "wait hammer a service that is struggling"
+        )
