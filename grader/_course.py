@@ -21,15 +21,17 @@ from pathlib import Path
 
 from ._api import labs
 from ._errors import GraderError
+from ._files import ignore_junk
+from ._lessons import LAB_FOLDER
 from ._manifest import Manifest
 from ._paths import COURSE_DIR, DATASETS_DIR, LABS_DIR, REPO_ROOT
 
-LAB_FOLDER = "lab"  # where a lab lives inside an assignment: release/<lesson>/lab/
 EDITION_NAME = "duckshop-course"
 EDITION_TEMPLATE = COURSE_DIR / "student-edition"  # README.md and Makefile of the edition
+LEARNER_JUPYTER = COURSE_DIR / "jupyter-learner"  # make lab's JupyterLab configuration
 # What the grader and nbgrader need, but a learner's lessons and labs don't.
 INSTRUCTOR_ONLY = {"nbgrader", "docker", "typer", "rich", "pytest-timeout"}
-_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".ipynb_checkpoints", "*.sqlite", "*.db")
+_SKIP = ignore_junk("*.sqlite", "*.db")  # and a learner's databases
 
 
 def lab_for_lesson(notebook_id: str) -> Manifest | None:
@@ -51,9 +53,11 @@ def release(*, course_dir: Path = COURSE_DIR, out: Path | None = None) -> Path:
     for assignment in assignments(course_dir):
         released = release_assignment(course_dir=course_dir, assignment=assignment)
         shutil.copy(released / f"{assignment}.ipynb", edition / "course")
-        if (released / LAB_FOLDER).is_dir():
-            shutil.copytree(released / LAB_FOLDER, edition / "labs" / lab_for_lesson(assignment).id)
+        manifest = lab_for_lesson(assignment)
+        if manifest is not None and (released / LAB_FOLDER).is_dir():
+            shutil.copytree(released / LAB_FOLDER, edition / "labs" / manifest.id)
     shutil.copytree(DATASETS_DIR, edition / "datasets", ignore=_SKIP)
+    shutil.copytree(LEARNER_JUPYTER, edition / "course" / LEARNER_JUPYTER.name, ignore=ignore_junk("lab", "migrated"))
     for name in ("README.md", "Makefile"):
         shutil.copy(EDITION_TEMPLATE / name, edition / name)
     (edition / "pyproject.toml").write_text(_edition_pyproject())
@@ -68,7 +72,10 @@ def nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """
     bin_dir = str(Path(sys.executable).parent)
     done = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args], cwd=course_dir, capture_output=True, text=True,
+        [sys.executable, "-m", "nbgrader", *args],
+        cwd=course_dir,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")},
     )
     if done.returncode != 0:

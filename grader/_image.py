@@ -1,4 +1,5 @@
-"""Build the grading image locally through the Docker SDK - no registry needed.
+"""Build the grading image locally through the Docker SDK - no registry needed. A failure here is
+an InfrastructureError: no grade can come of a run without the image.
 
 The image (``grader/image/Dockerfile``) is never pulled or pushed: every
 machine builds it from three things it already has:
@@ -27,11 +28,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ._backends.docker import docker_client
-from ._errors import GraderError
+from ._errors import GraderError, InfrastructureError
 from ._paths import PACKAGE_DIR, REPO_ROOT
 
 IMAGE_NAME = "duckshop-grader"
@@ -50,7 +51,7 @@ def _base_image(base_image: str | None) -> str:
         return os.environ["BASE_IMAGE"]
     match = re.search(r"^ARG\s+BASE_IMAGE=(\S+)", DOCKERFILE.read_text(), re.MULTILINE)
     if not match:
-        raise GraderError(f"{DOCKERFILE} has no 'ARG BASE_IMAGE=...' default")
+        raise InfrastructureError(f"{DOCKERFILE} has no 'ARG BASE_IMAGE=...' default")
     return match.group(1)
 
 
@@ -65,6 +66,12 @@ def _inputs_digest():
     return digest
 
 
+def image_version() -> str:
+    """What the grading image is built from (Dockerfile and requirements), as 12 hex digits: two
+    hosts with the same version grade in the same image, whatever base or build made it."""
+    return _inputs_digest().hexdigest()[:12]
+
+
 def image_tag(*, base_image: str | None = None) -> str:
     """``duckshop-grader:<12 hex>`` - a hash of Dockerfile, requirements and base."""
     digest = _inputs_digest()
@@ -75,7 +82,7 @@ def image_tag(*, base_image: str | None = None) -> str:
 def _built_from_any_base(client) -> str | None:
     """A tag of an up-to-date image built from whichever base (``make image`` with BASE_IMAGE
     once, then ``make grade`` without it, finds the image instead of building another)."""
-    label = f"{INPUTS_LABEL}={_inputs_digest().hexdigest()[:12]}"
+    label = f"{INPUTS_LABEL}={image_version()}"
     for image in client.images.list(filters={"label": label}):
         tags = [t for t in image.tags if t.startswith(IMAGE_NAME + ":")]
         if tags:
@@ -91,14 +98,21 @@ def ensure_wheelhouse(*, wheelhouse: Path | None = None) -> Path:
     """
     folder = Path(wheelhouse or DEFAULT_WHEELHOUSE)
     folder.mkdir(parents=True, exist_ok=True)
-    pip = [*_pip_fetch(folder), "--disable-pip-version-check", "--quiet",
-           "--find-links", str(folder), "-r", str(REQUIREMENTS)]
+    pip = [
+        *_pip_fetch(folder),
+        "--disable-pip-version-check",
+        "--quiet",
+        "--find-links",
+        str(folder),
+        "-r",
+        str(REQUIREMENTS),
+    ]
     if subprocess.run([*pip, "--no-index"], capture_output=True).returncode == 0:
         return folder
     done = subprocess.run(pip, capture_output=True, text=True)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-        raise GraderError(f"could not fill the wheelhouse {folder}: {last}")
+        raise InfrastructureError(f"could not fill the wheelhouse {folder}: {last}")
     return folder
 
 
@@ -109,9 +123,18 @@ def _pip_fetch(folder: Path) -> list[str]:
         return [sys.executable, "-m", "pip", "wheel", "--wheel-dir", str(folder)]
     arch = platform.machine().lower()
     arch = {"arm64": "aarch64", "amd64": "x86_64"}.get(arch, arch)
-    return [sys.executable, "-m", "pip", "download", "--dest", str(folder),
-            "--only-binary=:all:", "--python-version=3.11", "--implementation=cp",
-            *(f"--platform=manylinux{tag}_{arch}" for tag in ("2014", "_2_17", "_2_28"))]
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--dest",
+        str(folder),
+        "--only-binary=:all:",
+        "--python-version=3.11",
+        "--implementation=cp",
+        *(f"--platform=manylinux{tag}_{arch}" for tag in ("2014", "_2_17", "_2_28")),
+    ]
 
 
 def _has_image(client, name: str) -> bool:
@@ -123,11 +146,12 @@ def _has_image(client, name: str) -> bool:
     except docker.errors.ImageNotFound:
         return False
     except docker.errors.APIError as exc:
-        raise GraderError(f"Docker could not look up {name}: {exc.explanation}") from None
+        raise InfrastructureError(f"Docker could not look up {name}: {exc.explanation}") from None
 
 
-def ensure_image(*, client=None, base_image: str | None = None, rebuild: bool = False,
-                 log: Callable[[str], object] = print) -> str:
+def ensure_image(
+    *, client=None, base_image: str | None = None, rebuild: bool = False, log: Callable[[str], object] = print
+) -> str:
     """Return the grading image's tag, building the image first if it is missing."""
     base = _base_image(base_image)
     tag = image_tag(base_image=base)
@@ -140,9 +164,11 @@ def ensure_image(*, client=None, base_image: str | None = None, rebuild: bool = 
             return existing
     hint = ""
     if not _has_image(client, base):
-        hint = (f" - the base image {base} is not local and may not be pullable; without a"
-                " registry run grader/image/build-base.sh duckshop-base:bookworm"
-                " and set BASE_IMAGE=duckshop-base:bookworm")
+        hint = (
+            f" - the base image {base} is not local and may not be pullable; without a"
+            " registry run grader/image/build-base.sh duckshop-base:bookworm"
+            " and set BASE_IMAGE=duckshop-base:bookworm"
+        )
     wheels = ensure_wheelhouse()
     log(f"building {tag} from {base} ...")
     with tempfile.TemporaryDirectory(prefix="duckshop-image-") as context:
@@ -150,20 +176,27 @@ def ensure_image(*, client=None, base_image: str | None = None, rebuild: bool = 
         shutil.copy2(REQUIREMENTS, Path(context) / "requirements.txt")
         shutil.copytree(wheels, Path(context) / "wheels", copy_function=_link_or_copy)
         try:
-            for chunk in client.api.build(path=context, tag=tag, buildargs={"BASE_IMAGE": base},
-                                          labels={INPUTS_LABEL: _inputs_digest().hexdigest()[:12]},
-                                          rm=True, forcerm=True, nocache=rebuild, decode=True):
+            for chunk in client.api.build(
+                path=context,
+                tag=tag,
+                buildargs={"BASE_IMAGE": base},
+                labels={INPUTS_LABEL: image_version()},
+                rm=True,
+                forcerm=True,
+                nocache=rebuild,
+                decode=True,
+            ):
                 if "error" in chunk:
-                    raise GraderError(f"building {tag} failed: {' '.join(chunk['error'].split())}{hint}")
+                    raise InfrastructureError(f"building {tag} failed: {' '.join(chunk['error'].split())}{hint}")
                 for line in _ANSI.sub("", chunk.get("stream", "")).splitlines():
                     if line.strip():
                         log(line.rstrip())
         except GraderError:
             raise
         except Exception as exc:
-            raise GraderError(f"building {tag} failed: {exc}{hint}") from None
+            raise InfrastructureError(f"building {tag} failed: {exc}{hint}") from None
     if not _has_image(client, tag):
-        raise GraderError(f"building {tag} ended without an image{hint}")
+        raise InfrastructureError(f"building {tag} ended without an image{hint}")
     log(f"built {tag}")
     return tag
 

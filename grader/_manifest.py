@@ -1,9 +1,10 @@
-"""A lab's manifest (``grader/labs/<lab>/manifest.toml``): its parts, points, hints and limits."""
+"""A lab's manifest (``grader/suites/<lab>/manifest.toml``): its parts, points, hints and limits."""
 
 from __future__ import annotations
 
 import dataclasses
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
 
 from ._errors import GraderError
@@ -57,6 +58,9 @@ class Manifest:
     limits: Limits = Limits()
     app: str | None = None  # "module:attribute" of the learner's ASGI app
     services: tuple[str, ...] = ()
+    partial: bool = False  # only some parts are graded (``select``)
+    # The README's contract rules ("R1", "R2"...), each with the tests that fail when it is broken.
+    rules: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @property
     def max_score(self) -> float:
@@ -65,6 +69,15 @@ class Manifest:
     @property
     def tests(self) -> list[tuple[Part, TestSpec]]:
         return [(part, test) for part in self.parts for test in part.tests]
+
+    def select(self, parts: Iterable[str]) -> Manifest:
+        """The same lab with only ``parts`` (ids, in the manifest's order): a partial grading."""
+        wanted = list(dict.fromkeys(parts))
+        unknown = [p for p in wanted if p not in {part.id for part in self.parts}]
+        if unknown:
+            known = ", ".join(part.id for part in self.parts)
+            raise GraderError(f"{self.id} has no part {unknown[0]!r} (its parts: {known})")
+        return dataclasses.replace(self, parts=tuple(p for p in self.parts if p.id in wanted), partial=True)
 
 
 def lab_ids(suites_dir: Path | None = None) -> list[str]:
@@ -89,6 +102,7 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
             limits=Limits(**data.get("limits", {})),
             app=learner.get("app"),
             services=tuple(learner.get("services", ())),
+            rules={rule: tuple(tests) for rule, tests in data.get("rules", {}).items()},
             parts=tuple(
                 Part(id=p["id"], title=p["title"], tests=tuple(TestSpec(**t) for t in p["tests"]))
                 for p in data["parts"]

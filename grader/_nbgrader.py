@@ -10,9 +10,9 @@ The course's ``nbgrader_config.py`` changes two of ``nbgrader autograde``'s step
   example, copy a model answer into ``lab/`` before the lab is graded. Exercises are scored by
   nbgrader's own rules, from the outputs the kernel sent.
 - :class:`LabGrades`, after execution, scores the lab. A lesson notebook ends with one locked grade
-  cell per part of its lab (grade id ``lab-<part>``, worth that part's points; :func:`lab_cells`
-  writes them from the lab's manifest). LabGrades grades the submission's ``lab/`` folder once
-  with the container grader and gives each lab cell two outputs: a table of the part's tests,
+  cell per part of its lab (grade id ``lab-<part>``, worth that part's points; ``grader lab-cells``
+  writes them from the lab's manifest, see ``grader._lessons``). LabGrades grades the submission's
+  ``lab/`` folder once with the container grader and gives each lab cell two outputs: a table of the part's tests,
   with each lost point's message and hint (``nbgrader generate_feedback`` shows it; hidden test
   code never appears in results), and the part's score as the cell's result, which nbgrader
   records as partial credit. It runs in nbgrader's own process and replaces whatever the kernel
@@ -31,85 +31,75 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Float, Integer, Unicode
+from traitlets import Enum, Float, Integer
 
 from ._api import grade
-from ._backends._common import DOCKER_FAILED
-from ._course import LAB_FOLDER, lab_for_lesson
+from ._autograde import lab_slot
+from ._course import lab_for_lesson
 from ._errors import GraderError
-from ._manifest import Limits, Manifest
+from ._html import STYLE, part_html
+from ._lessons import CELL_PREFIX, LAB_FOLDER
+from ._manifest import Limits
 from ._paths import DATASETS_DIR
-from ._results import Results
+from ._results import Results, Status
+from ._text import inert
+from ._workspace import for_edition
 
-CELL_PREFIX = "lab-"
 RESULTS_FILE = "lab-results.json"  # written beside the autograded notebook, for the instructor
 # The kernel's environment in the container, beside PATH, HOME, TMPDIR and LANG.
 KERNEL_ENV = {"NBGRADER_EXECUTION": "autograde", "PYTHONPATH": "/opt/datasets"}  # shopdata, mounted read-only
-LOCAL_EXECUTION = ("notebooks run in nbgrader's own kernel, as your user, without isolation "
-                   "(c.SandboxedExecute.backend = 'local'); use 'docker' for grades that count")
-
-_CHECK = (
-    "import os\n"
-    'assert os.environ.get("NBGRADER_EXECUTION") != "autograde", '
-    '"lab parts are scored by grader._nbgrader.LabGrades (see course/nbgrader_config.py)"'
+LOCAL_EXECUTION = (
+    "notebooks run in nbgrader's own kernel, as your user, without isolation "
+    "(c.SandboxedExecute.backend = 'local'); use 'docker' for grades that count"
 )
 
 
-def lab_cells(manifest: Manifest) -> list[nbformat.NotebookNode]:
-    """The cells that end a lesson: a heading, then one locked grade cell per lab part."""
-    intro = nbformat.v4.new_markdown_cell(
-        f"## Your score for {manifest.title}\n\n"
-        f"Each cell below is worth the points of one part of the lab. When your instructor autogrades\n"
-        f"this assignment, the hidden suite runs in a container against the `{LAB_FOLDER}/` folder of your\n"
-        f"submission, and each cell receives its part's score and the result of every test, with hints.\n"
-        f"Running them yourself does nothing; to check your lab now, run `make grade LAB={manifest.id}`."
-    )
-    cells = [intro]
-    for part in manifest.parts:
-        cell = nbformat.v4.new_code_cell(
-            f'# Lab {manifest.id}, part "{part.id}": {part.title} ({part.points:g} points)\n{_CHECK}'
-        )
-        cell.metadata["nbgrader"] = {
-            "grade": True, "solution": False, "locked": True, "task": False,
-            "points": part.points, "grade_id": f"{CELL_PREFIX}{part.id}", "schema_version": 3,
-        }
-        cells.append(cell)
-    return cells
-
-
 def part_outputs(results: Results, part_id: str) -> list[nbformat.NotebookNode]:
-    """A lab cell's outputs: a table of the part's tests, then its score (nbgrader's partial credit)."""
+    """A lab cell's outputs: a styled table of the part's tests (``_html.part_html``: a mark, the
+    test with its message and hint apart, points), then the part's score - the number nbgrader
+    reads as partial credit, shown in feedback as a sentence."""
     part = next((p for p in results.parts if p.id == part_id), None)
     score = part.score if part else 0.0
     if results.status == "error" or part is None:
-        reason = results.message or f"the lab's results have no part {part_id!r}"
-        body = f"<p>The lab could not be graded: {html.escape(reason)}</p>"
+        reason = inert(results.message or f"the lab's results have no part {part_id!r}")
+        body = f'{STYLE}<div class="duckshop-grade"><p>The lab could not be graded: {html.escape(reason)}</p></div>'
         text = f"The lab could not be graded: {reason}"
+        sentence = "0 points: the lab could not be graded"
     else:
-        rows, lines = [], []
-        for test in (t for t in results.tests if t.part == part_id):
-            note = "" if test.status == "passed" else " ".join(filter(None, (test.message, test.hint)))
-            rows.append(
-                f"<tr><td>{html.escape(test.name)}</td><td>{test.status}</td>"
-                f"<td>{test.score:g} / {test.max_score:g}</td><td>{html.escape(note)}</td></tr>"
-            )
-            lines.append(f"{test.status:7} {test.score:g}/{test.max_score:g}  {test.name}  {note}".rstrip())
-        body = (
-            f"<p><b>{html.escape(part.title)}</b>: {score:g} of {part.max_score:g} points</p>"
-            "<table><tr><th>test</th><th>result</th><th>points</th><th>what to revisit</th></tr>"
-            + "".join(rows) + "</table>"
-        )
+        body = part_html(results, part_id)
+        lines = [
+            f"{'passed' if t.status == 'passed' else 'FAILED'}  {t.score:g}/{t.max_score:g}  {t.name}"
+            + ("" if t.status == "passed" else f"\n    {inert(t.message)}\n    Hint: {t.hint}")
+            for t in results.tests
+            if t.part == part_id
+        ]
         text = f"{part.title}: {score:g} of {part.max_score:g} points\n" + "\n".join(lines)
+        sentence = f"{score:g} of {part.max_score:g} points for {html.escape(part.title)}"
     return [
         nbformat.v4.new_output("display_data", data={"text/html": body, "text/plain": text}),
-        nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(score))}, execution_count=None),
+        nbformat.v4.new_output(
+            "execute_result",
+            data={"text/plain": repr(float(score)), "text/html": f"<b>{sentence}</b>"},
+            execution_count=None,
+        ),
     ]
+
+
+class StudentEdition(NbGraderPreprocessor):
+    """Release step (first of ``GenerateAssignment.preprocessors``): drop the cells that only the
+    full course holds (``"edition": "full"``, see ``grader._workspace``), so that what a student
+    fetches names only what the student edition has."""
+
+    def preprocess(self, nb, resources):
+        return for_edition(nb, "student"), resources
 
 
 class LabGrades(NbGraderPreprocessor):
     """Autograde step: score the lab cells from one container run on the submission's lab/."""
 
-    backend = Unicode("docker", help="How to run the hidden suite: docker (grades that count) or local").tag(config=True)
+    backend = Enum(
+        ["docker", "local"], "docker", help="How to run the hidden suite: docker (grades that count) or local"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith(CELL_PREFIX)]
@@ -119,33 +109,45 @@ class LabGrades(NbGraderPreprocessor):
         manifest = lab_for_lesson(notebook_id)
         folder = Path(resources["metadata"]["path"])
         if manifest is None:
-            results = Results.error(lab="?", message=f"no lab names {notebook_id} as its lesson", backend="none")
+            results = Results.error(lab="?", message=f"no lab names {notebook_id} as its lesson")
         elif not (folder / LAB_FOLDER).is_dir():
-            results = Results.error(lab=manifest.id, message=f"the submission has no {LAB_FOLDER}/ folder",
-                                    backend="none", max_score=manifest.max_score)
+            results = Results.error(
+                lab=manifest.id,
+                message=f"the submission has no {LAB_FOLDER}/ folder",
+                max_score=manifest.max_score,
+            )
         elif refused := symlinks_problem(submitted_folder(self.config, resources)):
-            results = Results.error(lab=manifest.id, message=refused, backend="none", max_score=manifest.max_score)
+            results = Results.error(lab=manifest.id, message=refused, max_score=manifest.max_score)
         else:
-            results = grade(lab=manifest.id, submission=folder / LAB_FOLDER, backend=self.backend)
+            with lab_slot():  # under grader autograde: take turns with the other students' labs
+                results = grade(lab=manifest.id, submission=folder / LAB_FOLDER, backend=self.backend)
             if grading_broke(results):
                 raise GraderError(f"lab {manifest.id} could not be graded: {results.message}")
         log = self.log.error if results.status == "error" else self.log.info
-        log("lab %s for %s: %s (%g of %g) %s", results.lab, resources["nbgrader"]["student"], results.status,
-            results.score, results.max_score, results.message)
+        log(
+            "lab %s for %s: %s (%g of %g) %s",
+            results.lab,
+            resources["nbgrader"]["student"],
+            results.status,
+            results.score,
+            results.max_score,
+            results.message,
+        )
         (folder / RESULTS_FILE).write_text(results.to_json())
         for cell in cells:
-            cell.outputs = part_outputs(results, cell.metadata["nbgrader"]["grade_id"][len(CELL_PREFIX):])
+            cell.outputs = part_outputs(results, cell.metadata["nbgrader"]["grade_id"][len(CELL_PREFIX) :])
         return nb, resources
 
 
 def grading_broke(results: Results) -> bool:
-    """Whether the grader, not the submission, is why ``results`` holds no grade: the sandbox never
-    started (Docker down, the image missing: an error with no tests), or Docker broke it off.
+    """Whether the grader, not the submission, is why ``results`` holds no grade: its machinery
+    failed (``infrastructure_failure``: Docker down or broke the run off, the image missing), or no
+    sandbox ran at all (an error without tests: LabGrades checked the submission's side first).
 
     A sandbox that the learner's code brought down (its memory, its deadline) is that learner's
     grade: every test is there, scoring 0 with the reason, and it is recorded like any other.
     """
-    return (results.status == "error" and not results.tests) or DOCKER_FAILED in results.message
+    return results.infrastructure_failure or (results.status is Status.ERROR and not results.tests)
 
 
 class SandboxedExecute(Execute):
@@ -157,13 +159,18 @@ class SandboxedExecute(Execute):
     the cells that ran keep their outputs.
     """
 
-    backend = Unicode("docker", help="docker: each notebook in a grading container; "
-                                     "local: in nbgrader's own kernel, without isolation").tag(config=True)
+    backend = Enum(
+        ["docker", "local"],
+        "docker",
+        help="docker: each notebook in a grading container; local: in nbgrader's own kernel, without isolation",
+    ).tag(config=True)
     deadline = Integer(900, help="Seconds for a whole notebook").tag(config=True)
     memory_mb = Integer(2048, help="Memory for a notebook's container").tag(config=True)
     cpus = Float(2.0, help="CPUs for a notebook's container").tag(config=True)
     pids = Integer(512, help="Processes and threads in a notebook's container").tag(config=True)
-    scratch_mb = Integer(1024, help="Size of the container's /tmp: the kernel's copy of the folder and what it writes").tag(config=True)
+    scratch_mb = Integer(
+        1024, help="Size of the container's /tmp: the kernel's copy of the folder and what it writes"
+    ).tag(config=True)
 
     def preprocess(self, nb, resources):
         student = resources["nbgrader"]["student"]
@@ -175,20 +182,30 @@ class SandboxedExecute(Execute):
         if self.backend == "local":
             self.log.warning(LOCAL_EXECUTION)
             return super().preprocess(nb, resources)
-        if self.backend != "docker":
-            raise GraderError(f"unknown SandboxedExecute.backend {self.backend!r} (choose docker or local)")
-        from ._backends.docker import run_notebook
+        from ._backends.notebook import run_notebook
 
-        settings = {"timeout": self.timeout, "interrupt_on_timeout": self.interrupt_on_timeout,
-                    "raise_on_iopub_timeout": self.raise_on_iopub_timeout,
-                    "error_on_timeout": dict(self.error_on_timeout), "extra_arguments": tuple(self.extra_arguments)}
-        limits = Limits(timeout_s=self.deadline, memory_mb=self.memory_mb, cpus=self.cpus, pids=self.pids,
-                        scratch_mb=self.scratch_mb)
+        settings = {
+            "timeout": self.timeout,
+            "interrupt_on_timeout": self.interrupt_on_timeout,
+            "raise_on_iopub_timeout": self.raise_on_iopub_timeout,
+            "error_on_timeout": dict(self.error_on_timeout),
+            "extra_arguments": tuple(self.extra_arguments),
+        }
+        limits = Limits(
+            timeout_s=self.deadline,
+            memory_mb=self.memory_mb,
+            cpus=self.cpus,
+            pids=self.pids,
+            scratch_mb=self.scratch_mb,
+        )
         executed, problem = run_notebook(
-            nbformat.writes(nb), folder=Path(resources["metadata"]["path"]), settings=settings, limits=limits,
-            kernel_env=KERNEL_ENV, extra_volumes={"/opt/datasets": str(DATASETS_DIR)})
-        if DOCKER_FAILED in problem:
-            raise GraderError(problem)
+            nbformat.writes(nb),
+            folder=Path(resources["metadata"]["path"]),
+            settings=settings,
+            limits=limits,
+            kernel_env=KERNEL_ENV,
+            extra_volumes={"/opt/datasets": str(DATASETS_DIR)},
+        )
         stopped = merge_executed(nb, executed, problem)
         if stopped:
             self.log.warning("%s for %s stopped early: %s", resources["nbgrader"]["notebook"], student, stopped)
@@ -200,8 +217,11 @@ def submitted_folder(config, resources) -> Path:
     from nbgrader.coursedir import CourseDirectory
 
     coursedir = CourseDirectory(config=config)
-    return Path(coursedir.format_path(coursedir.submitted_directory, resources["nbgrader"]["student"],
-                                      resources["nbgrader"]["assignment"]))
+    return Path(
+        coursedir.format_path(
+            coursedir.submitted_directory, resources["nbgrader"]["student"], resources["nbgrader"]["assignment"]
+        )
+    )
 
 
 def symlinks_problem(submitted: Path) -> str | None:
@@ -213,13 +233,18 @@ def symlinks_problem(submitted: Path) -> str | None:
     """
     links = []
     for directory, dirs, files in os.walk(submitted):
-        links += [os.path.relpath(os.path.join(directory, n), submitted)
-                  for n in dirs + files if os.path.islink(os.path.join(directory, n))]
+        links += [
+            os.path.relpath(os.path.join(directory, n), submitted)
+            for n in dirs + files
+            if os.path.islink(os.path.join(directory, n))
+        ]
     if not links:
         return None
     shown = ", ".join(sorted(links)[:3]) + (", ..." if len(links) > 3 else "")
-    return (f"the submission holds symbolic links ({shown}): it is not graded, since nbgrader would copy "
-            "what they point to - hand in the files themselves")
+    return (
+        f"the submission holds symbolic links ({shown}): it is not graded, since nbgrader would copy "
+        "what they point to - hand in the files themselves"
+    )
 
 
 def merge_executed(nb: nbformat.NotebookNode, executed: str | None, problem: str = "") -> str | None:
@@ -246,6 +271,7 @@ def merge_executed(nb: nbformat.NotebookNode, executed: str | None, problem: str
     message = f"this cell did not run to the end in the grading sandbox: {reason}"
     for cell in nb.cells[done:]:
         if cell.cell_type == "code":
-            cell.outputs.append(nbformat.v4.new_output("error", ename="SandboxError", evalue=message,
-                                                       traceback=[message]))
+            cell.outputs.append(
+                nbformat.v4.new_output("error", ename="SandboxError", evalue=message, traceback=[message])
+            )
     return reason

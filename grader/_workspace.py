@@ -9,6 +9,7 @@ appears as a new file. Delete a copy to get a fresh one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import nbformat
 
@@ -16,12 +17,25 @@ from ._paths import COURSE_DIR, REPO_ROOT
 
 WORKSPACE_DIR = REPO_ROOT / "workspace"
 
+# A cell whose metadata says ``"edition": "full"`` is only in the full course (this repository:
+# `make grade`, solutions/, workspace/), one that says ``"student"`` only in the student edition
+# (nbgrader's release and its archive: public tests, the instructor grades); other cells in both.
+Edition = Literal["full", "student"]
+EDITION_KEY = "edition"
+
+
+def for_edition(notebook: nbformat.NotebookNode, edition: Edition) -> nbformat.NotebookNode:
+    """The notebook with only the cells of ``edition`` (changed in place, and returned)."""
+    notebook.cells = [cell for cell in notebook.cells if cell.metadata.get(EDITION_KEY, edition) == edition]
+    return notebook
+
 
 def student_version(source: Path) -> nbformat.NotebookNode:
-    """The notebook as a learner gets it: no solutions, no hidden tests, no outputs."""
+    """The notebook as a learner of the full course gets it: its edition's cells, no solutions,
+    no hidden tests, no outputs."""
     from nbgrader.preprocessors import ClearHiddenTests, ClearOutput, ClearSolutions
 
-    notebook = nbformat.read(source, as_version=4)
+    notebook = for_edition(nbformat.read(source, as_version=4), "full")
     resources: dict = {}
     for preprocessor in (ClearSolutions(), ClearHiddenTests(), ClearOutput()):
         notebook, resources = preprocessor.preprocess(notebook, resources)

@@ -7,27 +7,45 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Any, Protocol
 
 from .._manifest import Manifest
+from .._progress import RecordCallback, follow_records
+from .._results import BackendName
 from .._sandbox.config import ENV_VAR, SandboxConfig
 from .._sandbox.processes import kill_all
 from .._scoring import SandboxRun
 
 LOG_LIMIT = 20000
 GRACE_S = 20  # on top of the manifest's timeout: services, start-up and clean-up
-DOCKER_FAILED = "Docker failed while grading"  # a run the daemon broke off: not the learner's grade
+LEARNER_UID = LEARNER_GID = 10001  # the grading image's `learner` user (and Gradescope's)
 
 
 class Backend(Protocol):
-    name: str
-    isolated: bool
+    """Runs the sandbox for one submission; raises InfrastructureError when its machinery fails."""
 
-    def run(self, manifest: Manifest, submission: Path) -> SandboxRun: ...
+    name: BackendName
+    isolated: bool  # learner code cannot read the hidden suite or reach the network
+
+    def run(self, manifest: Manifest, submission: Path, *, on_record: RecordCallback | None = None) -> SandboxRun:
+        """``on_record`` receives each record of the runner as it is written (for progress)."""
+        ...
 
 
-def sandbox_config(manifest: Manifest, **paths_and_users) -> SandboxConfig:
+def sandbox_config(
+    manifest: Manifest,
+    *,
+    suite_dir: str,
+    submission_dir: str,
+    private_dir: str,
+    scratch_dir: str,
+    learner_uid: int | None = None,
+    learner_gid: int | None = None,
+) -> SandboxConfig:
+    """The sandbox's settings for a manifest, with where things are (and who learner code runs as)
+    inside this backend's sandbox."""
     limits = manifest.limits
     return SandboxConfig(
         app=manifest.app,
@@ -36,11 +54,18 @@ def sandbox_config(manifest: Manifest, **paths_and_users) -> SandboxConfig:
         startup_timeout_s=limits.startup_timeout_s,
         request_timeout_s=limits.request_timeout_s,
         deadline_s=limits.timeout_s,
-        **paths_and_users,
+        learner_memory_mb=limits.memory_mb,
+        tests=tuple(spec.name for _, spec in manifest.tests) if manifest.partial else (),
+        suite_dir=suite_dir,
+        submission_dir=submission_dir,
+        private_dir=private_dir,
+        scratch_dir=scratch_dir,
+        learner_uid=learner_uid,
+        learner_gid=learner_gid,
     )
 
 
-def read_records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict[str, Any]]:
     """The records file, line by line; a torn last line (the writer was killed) is dropped."""
     records = []
     if path.exists():
@@ -65,19 +90,30 @@ def pytest_log(private_dir: Path) -> str:
     return tail(path.read_bytes()) if path.exists() else ""
 
 
-def supervise_here(cfg: SandboxConfig, private: Path, *, preexec_fn: Callable[[], None] | None = None) -> SandboxRun:
+def supervise_here(
+    cfg: SandboxConfig,
+    private: Path,
+    *,
+    preexec_fn: Callable[[], None] | None = None,
+    on_record: RecordCallback | None = None,
+) -> SandboxRun:
     """Run the sandbox's supervisor as a process of this machine (no container) and collect its run.
 
     The supervisor and everything it started are killed at the deadline, whatever happens.
     """
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "grader._sandbox.supervise"],
-        env={**os.environ, ENV_VAR: cfg.to_json()}, cwd=private,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=preexec_fn,
+        env={**os.environ, ENV_VAR: cfg.to_json()},
+        cwd=private,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=preexec_fn,
     )
     problem = ""
     try:
-        output, _ = supervisor.communicate(timeout=cfg.deadline_s + GRACE_S)
+        with follow_records(cfg.records_path, on_record):
+            output, _ = supervisor.communicate(timeout=cfg.deadline_s + GRACE_S)
     except subprocess.TimeoutExpired:
         problem = f"the run did not finish within {cfg.deadline_s + GRACE_S:g} s and was stopped"
         output = b""
@@ -88,5 +124,6 @@ def supervise_here(cfg: SandboxConfig, private: Path, *, preexec_fn: Callable[[]
         kill_all(cfg)
     if supervisor.returncode not in (0, None) and not problem:
         problem = f"the grading sandbox failed (exit status {supervisor.returncode})"
-    return SandboxRun(records=read_records(cfg.records_path), log=tail(pytest_log(private) + tail(output)),
-                      problem=problem)
+    return SandboxRun(
+        records=read_records(cfg.records_path), log=tail(pytest_log(private) + tail(output)), problem=problem
+    )

@@ -7,8 +7,8 @@ a small tmpfs at /tmp, memory/CPU/pids limits and a wall-clock timeout from the 
 capabilities dropped but the three needed to start processes as other users and kill them,
 no-new-privileges. The container is removed afterwards, whatever happened (Ctrl-C included).
 
-``run_notebook`` runs a submitted lesson notebook for ``nbgrader autograde`` in the same kind of
-container (``grader._sandbox.notebook``): the assignment folder read-only, the kernel as the learner.
+``grader._backends.notebook`` runs lesson notebooks in the same kind of container, with the helpers
+here (``create_container``, ``run_container``).
 """
 
 from __future__ import annotations
@@ -17,131 +17,149 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Literal, overload
 
 import docker
 import requests
+from docker import DockerClient
+from docker.models.containers import Container
 
-from .._errors import GraderError
+from .._errors import InfrastructureError
 from .._manifest import Limits, Manifest
 from .._paths import PACKAGE_DIR
+from .._progress import RecordCallback, follow_records
+from .._results import BackendName
 from .._sandbox.config import ENV_VAR
 from .._scoring import SandboxRun
-from ._common import DOCKER_FAILED, GRACE_S, pytest_log, read_records, sandbox_config, tail
+from ._common import GRACE_S, LEARNER_GID, LEARNER_UID, pytest_log, read_records, sandbox_config, tail
 
 LABEL = "duckshop.grader"  # value: the lab id
 PID_LABEL = "duckshop.grader.pid"  # the grader process that created the container
-LEARNER_UID = LEARNER_GID = 10001  # the image's `learner` user
+OWNER_LABEL = "duckshop.grader.owner"  # boot id, pid and start time of that process (``owner``)
 PRIVATE = "/opt/grader"
-NOTEBOOK_LIMIT = 200 * 1024 * 1024  # bytes of executed notebook read back from run_notebook
 
 
-def docker_client(*, required: bool = True):
-    """A client whose daemon answers, or None (``required=False``), or a one-line GraderError."""
+@overload
+def docker_client(*, required: Literal[True] = True) -> DockerClient: ...
+@overload
+def docker_client(*, required: bool) -> DockerClient | None: ...
+def docker_client(*, required: bool = True) -> DockerClient | None:
+    """A client whose daemon answers, or None (``required=False``), or a one-line InfrastructureError."""
     try:
         client = docker.from_env(timeout=30)
         client.ping()
         return client
     except (docker.errors.DockerException, requests.RequestException) as exc:
         if required:
-            raise GraderError(f"Docker is not available ({type(exc).__name__}); start it, or use --backend local") from None
+            raise InfrastructureError(
+                f"Docker is not available ({type(exc).__name__}); start it, or use --backend local"
+            ) from None
         return None
 
 
 class DockerBackend:
-    name = "docker"
+    name = BackendName.DOCKER
     isolated = True
 
-    def __init__(self, client=None, image: str | None = None):
+    def __init__(self, client: DockerClient | None = None, image: str | None = None):
         self._client, self._image = client, image
 
-    def run(self, manifest: Manifest, submission: Path) -> SandboxRun:
+    def run(self, manifest: Manifest, submission: Path, *, on_record: RecordCallback | None = None) -> SandboxRun:
         from .._image import ensure_image
 
         client = self._client or docker_client()
         image = self._image or ensure_image(client=client)
         with tempfile.TemporaryDirectory(prefix="grader-docker-") as root:
-            results = _results_dir(root)
+            results = results_dir(root)
             cfg = sandbox_config(
-                manifest, suite_dir=f"{PRIVATE}/lab", submission_dir="/submission",
-                private_dir=f"{PRIVATE}/results", scratch_dir="/tmp",
-                learner_uid=LEARNER_UID, learner_gid=LEARNER_GID,
+                manifest,
+                suite_dir=f"{PRIVATE}/lab",
+                submission_dir="/submission",
+                private_dir=f"{PRIVATE}/results",
+                scratch_dir="/tmp",
+                learner_uid=LEARNER_UID,
+                learner_gid=LEARNER_GID,
             )
             container = self._create(client, image, manifest, submission, results, cfg.to_json())
-            problem, log = _run(container, wait_s=cfg.deadline_s + GRACE_S, memory_mb=manifest.limits.memory_mb)
-            return SandboxRun(records=read_records(results / "records.jsonl"),
-                              log=tail(pytest_log(results) + log), problem=problem)
+            with follow_records(results / "records.jsonl", on_record):
+                problem, log = run_container(
+                    container, wait_s=cfg.deadline_s + GRACE_S, memory_mb=manifest.limits.memory_mb
+                )
+            return SandboxRun(
+                records=read_records(results / "records.jsonl"), log=tail(pytest_log(results) + log), problem=problem
+            )
 
-    def _create(self, client, image: str, manifest: Manifest, submission: Path, results: Path, config: str):
-        return _create(
-            client, image, label=manifest.id, limits=manifest.limits,
+    def _create(
+        self, client: DockerClient, image: str, manifest: Manifest, submission: Path, results: Path, config: str
+    ) -> Container:
+        return create_container(
+            client,
+            image,
+            label=manifest.id,
+            limits=manifest.limits,
             command=["python", "-m", "grader._sandbox.supervise"],
             environment={ENV_VAR: config, "PYTHONPATH": PRIVATE},
-            volumes={
-                str(submission): {"bind": "/submission", "mode": "ro"},
-                str(PACKAGE_DIR): {"bind": f"{PRIVATE}/grader", "mode": "ro"},
-                str(manifest.suite_dir): {"bind": f"{PRIVATE}/lab", "mode": "ro"},
-                str(results): {"bind": f"{PRIVATE}/results", "mode": "rw"},
-            },
+            mounts=[
+                bind(submission, "/submission"),
+                bind(PACKAGE_DIR, f"{PRIVATE}/grader"),
+                bind(manifest.suite_dir, f"{PRIVATE}/lab"),
+                bind(results, f"{PRIVATE}/results", read_only=False),
+            ],
         )
 
 
-def run_notebook(notebook: str, *, folder: Path, settings: dict, limits: Limits, kernel_env: dict[str, str],
-                 extra_volumes: dict[str, str], client=None, image: str | None = None) -> tuple[str | None, str]:
-    """Execute a submitted notebook in a grading container (``grader._sandbox.notebook``).
-
-    ``notebook`` is nbformat JSON, ``folder`` the assignment folder it runs in (mounted read-only;
-    the kernel works on a copy), ``settings`` nbgrader's Execute options, ``extra_volumes`` host
-    paths to mount read-only for the kernel (container path -> host path). Returns the executed
-    notebook's JSON (None if the container left none) and a problem ("" if none: a deadline,
-    memory, Docker breaking off). Raises GraderError when Docker or the image is not there, or
-    the sandbox itself failed.
-    """
-    from .._image import ensure_image
-    from .._sandbox.notebook import ENV_VAR as NOTEBOOK_ENV_VAR, NotebookConfig
-
-    client = client or docker_client()
-    image = image or ensure_image(client=client)
-    with tempfile.TemporaryDirectory(prefix="grader-notebook-") as root:
-        results = _results_dir(root)
-        (results / "notebook.ipynb").write_text(notebook, encoding="utf-8")
-        cfg = NotebookConfig(
-            notebook=f"{PRIVATE}/results/notebook.ipynb", output=f"{PRIVATE}/results/executed.ipynb",
-            private_dir=f"{PRIVATE}/results", source_dir="/submission", work_dir="/tmp/work",
-            home_dir="/tmp/home", learner_uid=LEARNER_UID, learner_gid=LEARNER_GID,
-            kernel_env=kernel_env, deadline_s=limits.timeout_s, **settings,
-        )
-        container = _create(
-            client, image, label="notebook", limits=limits,
-            command=["python", "-m", "grader._sandbox.notebook"],
-            environment={NOTEBOOK_ENV_VAR: cfg.to_json(), "PYTHONPATH": PRIVATE},
-            volumes={
-                str(folder): {"bind": "/submission", "mode": "ro"},
-                str(PACKAGE_DIR): {"bind": f"{PRIVATE}/grader", "mode": "ro"},
-                str(results): {"bind": f"{PRIVATE}/results", "mode": "rw"},
-                **{host: {"bind": inside, "mode": "ro"} for inside, host in extra_volumes.items()},
-            },
-        )
-        problem, log = _run(container, wait_s=limits.timeout_s + GRACE_S, memory_mb=limits.memory_mb)
-        output = results / "executed.ipynb"
-        if output.is_file() and output.stat().st_size > NOTEBOOK_LIMIT:
-            return None, f"the executed notebook is over {NOTEBOOK_LIMIT // 2**20} MB"
-        if output.is_file():
-            return output.read_text(encoding="utf-8"), problem
-        if problem:
-            return None, problem
-        last = (log.strip().splitlines() or ["no output"])[-1]
-        raise GraderError(f"the notebook sandbox ended without a notebook: {last}")
-
-
-def _results_dir(root: str) -> Path:
+def results_dir(root: str) -> Path:
     results = Path(root, "results")
     results.mkdir()
     results.chmod(0o777)  # container root has no DAC override; /opt/grader (0700) guards it inside
     return results
 
 
-def _create(client, image: str, *, label: str, limits: Limits, command: list[str], environment: dict[str, str],
-            volumes: dict):
+def bind(source: Path, target: str, *, read_only: bool = True) -> docker.types.Mount:
+    """A bind mount as a structured mount: a host path with colons or commas stays one path."""
+    return docker.types.Mount(target=target, source=str(source), type="bind", read_only=read_only)
+
+
+def owner() -> str:
+    """Who created a container: this machine's boot, this process and its start time, so that
+    ``grader clean`` can tell a live grader's container from a leftover (a reused pid is not alive)."""
+    return f"{_boot_id()}:{os.getpid()}:{_start_time(os.getpid())}"
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def _start_time(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def _owned_by_a_live_grader(labels: dict[str, str]) -> bool:
+    boot, _, rest = labels.get(OWNER_LABEL, "").partition(":")
+    pid, _, started = rest.partition(":")
+    if not pid.isdigit():
+        return False  # made before owners were recorded: a leftover
+    if boot != _boot_id():
+        return True  # another machine's grader, through a shared daemon: not ours to judge
+    return bool(started) and _start_time(int(pid)) == started
+
+
+def create_container(
+    client: DockerClient,
+    image: str,
+    *,
+    label: str,
+    limits: Limits,
+    command: list[str],
+    environment: dict[str, str],
+    mounts: list[docker.types.Mount],
+) -> Container:
     """A locked-down container: no network, read-only root, the limits, three capabilities, tini."""
     try:
         return client.containers.create(
@@ -151,7 +169,7 @@ def _create(client, image: str, *, label: str, limits: Limits, command: list[str
             user="0:0",
             init=True,  # tini as PID 1 reaps orphaned learner processes, so zombies hold no pids
             working_dir="/tmp",
-            volumes=volumes,
+            mounts=mounts,
             network_mode="none",
             read_only=True,
             tmpfs={"/tmp": f"size={limits.scratch_mb}m,mode=1777"},
@@ -163,21 +181,26 @@ def _create(client, image: str, *, label: str, limits: Limits, command: list[str
             cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],
             log_config=docker.types.LogConfig(type="json-file", config={"max-size": "1m"}),
-            labels={LABEL: label, PID_LABEL: str(os.getpid())},
+            labels={LABEL: label, PID_LABEL: str(os.getpid()), OWNER_LABEL: owner()},
         )
     except docker.errors.ImageNotFound:
-        raise GraderError(f"the grading image {image} is missing; build it with: make image") from None
+        raise InfrastructureError(f"the grading image {image} is missing; build it with: make image") from None
     except docker.errors.APIError as exc:
-        raise GraderError(f"Docker could not create the grading container: {exc.explanation or exc}") from None
+        raise InfrastructureError(f"Docker could not create the grading container: {exc.explanation or exc}") from None
 
 
-def _run(container, *, wait_s: float, memory_mb: int) -> tuple[str, str]:
-    """Start the container, wait at most ``wait_s``, and remove it whatever happened: (problem, log)."""
+def run_container(container: Container, *, wait_s: float, memory_mb: int) -> tuple[str, str]:
+    """Start the container, wait at most ``wait_s``, and remove it whatever happened: (problem, log).
+
+    The problem ("" if none) is the run's own (its deadline, its memory); Docker failing meanwhile
+    raises InfrastructureError instead."""
     problem, log = "", ""
     try:
         container.start()
         try:
-            container.wait(timeout=wait_s)
+            status = container.wait(timeout=wait_s).get("StatusCode", 0)
+            if status:  # the supervisor always exits 0 after cleaning up: it was killed
+                problem = f"the grading sandbox failed (exit status {status})"
         except requests.RequestException:
             problem = f"the run did not finish within {wait_s:g} s and was stopped"
             container.kill()
@@ -185,14 +208,14 @@ def _run(container, *, wait_s: float, memory_mb: int) -> tuple[str, str]:
         if container.attrs["State"].get("OOMKilled"):
             problem = f"the sandbox ran out of memory ({memory_mb} MB)"
         log = tail(container.logs(stdout=True, stderr=True, tail=200))
-    except docker.errors.DockerException as exc:
-        problem = f"{DOCKER_FAILED}: {exc}"
+    except docker.errors.DockerException as exc:  # the daemon broke the run off: no grade comes of it
+        raise InfrastructureError(f"Docker failed while grading: {exc}") from None
     finally:
-        _remove(container)
+        remove_container(container)
     return problem, log
 
 
-def _remove(container) -> None:
+def remove_container(container: Container) -> None:
     """Force-remove, waiting out a daemon that is still busy with the container (409)."""
     for _ in range(60):
         try:
@@ -206,12 +229,15 @@ def _remove(container) -> None:
             time.sleep(1)
 
 
-def remove_leftovers(client=None, *, pid: int | None = None) -> int:
-    """Remove containers an interrupted grader left behind (``grader clean``): every grader's, or
-    only those process ``pid`` created (other graders may share the daemon)."""
+def remove_leftovers(client: DockerClient | None = None, *, pid: int | None = None) -> int:
+    """Remove the containers of graders that are gone (``grader clean``): a live grader's
+    containers - another learner's ``make grade``, an instructor's batch - are left alone. With
+    ``pid``, remove only that process's own (an interrupted batch stopping its runs)."""
     client = client or docker_client()
     label = LABEL if pid is None else f"{PID_LABEL}={pid}"
     leftovers = client.containers.list(all=True, filters={"label": label})
+    if pid is None:
+        leftovers = [c for c in leftovers if not _owned_by_a_live_grader(c.labels)]
     for container in leftovers:
-        _remove(container)
+        remove_container(container)
     return len(leftovers)

@@ -11,6 +11,8 @@ import tempfile
 from pathlib import Path
 
 from .._manifest import Manifest
+from .._progress import RecordCallback
+from .._results import BackendName
 from .._scoring import SandboxRun
 from ._common import sandbox_config, supervise_here
 
@@ -18,16 +20,19 @@ WARNING = "local backend: isolation is off (no container, no network or memory l
 
 
 class LocalBackend:
-    name = "local"
+    name = BackendName.LOCAL
     isolated = False
 
-    def run(self, manifest: Manifest, submission: Path) -> SandboxRun:
+    def run(self, manifest: Manifest, submission: Path, *, on_record: RecordCallback | None = None) -> SandboxRun:
         with tempfile.TemporaryDirectory(prefix="grader-local-") as root:
             private, scratch = Path(root, "private"), Path(root, "scratch")
             private.mkdir(mode=0o700)
             scratch.mkdir(mode=0o700)
             cfg = sandbox_config(
-                manifest, suite_dir=str(manifest.suite_dir), submission_dir=str(submission),
-                private_dir=str(private), scratch_dir=str(scratch),
+                manifest,
+                suite_dir=str(manifest.suite_dir),
+                submission_dir=str(submission),
+                private_dir=str(private),
+                scratch_dir=str(scratch),
             )
-            return supervise_here(cfg, private)
+            return supervise_here(cfg, private, on_record=on_record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 
 ENV_VAR = "GRADER_SANDBOX_CONFIG"
@@ -26,10 +27,36 @@ class SandboxConfig:
     startup_timeout_s: float = 15.0
     request_timeout_s: float = 5.0
     deadline_s: float = 120.0  # for the whole pytest run
+    learner_memory_mb: int = 0  # each learner process's data limit (RLIMIT_DATA); 0: none
+    tests: tuple[str, ...] = ()  # "file.py::test" to run; empty: the whole suite
+    # While the services start beside pytest's own start-up: the file their env will be in
+    # (``with_services`` waits for it). Empty once the env is in ``service_env``.
+    services_path: str = ""
 
     @property
     def records_path(self) -> Path:
         return Path(self.private_dir) / "records.jsonl"
+
+    def with_services(self) -> SandboxConfig:
+        """This config with the services' env: the supervisor starts them while pytest starts and
+        collects, and writes their env (or why they are unavailable) to ``services_path`` - the
+        fixtures wait here, so no test and no learner process runs before the services are up."""
+        if not self.services_path:
+            return self
+        path = Path(self.services_path)
+        while not path.exists():  # the supervisor always writes it; pytest-timeout bounds a hang
+            time.sleep(0.02)
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return self.replace(service_env=dict(data["env"]), unavailable=dict(data["unavailable"]), services_path="")
+
+    def note_timing(self, event: str, **fields: object) -> None:
+        """Append a timing record (``event``, wall-clock ``at``, ``fields``) for ``make bench``:
+        where a run's time goes. Scoring ignores it; a record that cannot be written is skipped."""
+        try:
+            with open(self.records_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps({"event": event, "at": time.time(), **fields}) + "\n")
+        except OSError:
+            pass
 
     @property
     def pids_path(self) -> Path:
@@ -45,6 +72,7 @@ class SandboxConfig:
     def from_json(cls, text: str) -> SandboxConfig:
         data = json.loads(text)
         data["services"] = tuple(data.get("services", ()))
+        data["tests"] = tuple(data.get("tests", ()))
         return cls(**data)
 
     @classmethod

@@ -5,17 +5,52 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
-import socket
 import subprocess
 import time
-from pathlib import Path
+from typing import BinaryIO, NoReturn, TextIO
 
 import httpx
 
 from .config import SandboxConfig
-from .processes import kill_all, log_tail, spawn, stop
+from .ports import free_port, wait_for_port
+from .processes import Output, kill_all, spawn, stop
+from .services import learner_view
+
+ANSWER_LIMIT_BYTES = 16 * 1024 * 1024  # of one HTTP response body or one function's JSON answer
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _BoundedBody(httpx.SyncByteStream):
+    """A response body that stops at ``limit`` bytes: a test never reads more than that from
+    learner code, so a huge answer cannot exhaust the test runner's memory."""
+
+    def __init__(self, stream: httpx.SyncByteStream, limit: int):
+        self._stream, self._limit = stream, limit
+
+    def __iter__(self):
+        seen = 0
+        for chunk in self._stream:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise _TooLarge()
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class _BoundedTransport(httpx.HTTPTransport):
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        response.stream = _BoundedBody(response.stream, ANSWER_LIMIT_BYTES)  # type: ignore[arg-type]
+        return response
+
 
 class LearnerError(Exception):
     """The learner's code raised; ``type`` is the exception's class name, e.g. ``"ValueError"``."""
@@ -34,18 +69,30 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else "(no output)"
 
 
+_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)(?:, in (?P<function>\S+))?')
+
+
+def where_in_submission(traceback: str, submission_dir: str) -> tuple[str, str, str] | None:
+    """The last place in a traceback that is in the learner's files: (relative path, line, function)."""
+    root = submission_dir.rstrip("/") + "/"
+    for match in reversed(list(_FRAME.finditer(traceback))):
+        if match["path"].startswith(root):
+            return match["path"][len(root) :], match["line"], match["function"] or ""
+    return None
+
+
+def _startup_failure(output: str, submission_dir: str) -> str:
+    """Why an app could not start: the error's last line, and where in the learner's files it is."""
+    where = where_in_submission(output, submission_dir)
+    return _last_line(output) + (f" ({where[0]}, line {where[1]})" if where else "")
+
+
 def _death_reason(returncode: int) -> str:
     if returncode == -signal.SIGKILL:
         return "was killed (SIGKILL) - did it exceed the memory limit?"
     if returncode < 0:
         return f"was killed by signal {signal.Signals(-returncode).name}"
     return f"exited with status {returncode}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class LearnerApp:
@@ -56,12 +103,13 @@ class LearnerApp:
     """
 
     def __init__(self, cfg: SandboxConfig, env: dict[str, str] | None = None, app: str | None = None):
-        self.app = app or cfg.app
-        if not self.app:
+        target = app or cfg.app
+        if not target:
             raise RuntimeError("this lab's manifest names no [learner] app")
+        self.app = target
         self.cfg, self.env = cfg, env
         self.process: subprocess.Popen | None = None
-        self.log_path: Path | None = None
+        self.output: Output | None = None
         self.url = ""
         self._startup_error: str | None = None
         self._client: httpx.Client | None = None
@@ -79,19 +127,16 @@ class LearnerApp:
         return self
 
     def _start(self) -> None:
-        port = _free_port()
-        self.process, self.log_path = spawn(self.cfg, "http", "--app", self.app, "--port", str(port), env=self.env)
+        port = free_port()
+        started = time.monotonic()
+        self.process, self.output = spawn(self.cfg, "http", "--app", self.app, "--port", str(port), env=self.env)
         self.url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + self.cfg.startup_timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._fail(f"your app could not start: {_last_line(self.log_tail())}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self._fail(f"your app did not start within {self.cfg.startup_timeout_s:g} s (does importing it hang?)")
+        waited = wait_for_port(port, timeout_s=self.cfg.startup_timeout_s, process=self.process)
+        self.cfg.note_timing("learner-start", kind="app", seconds=round(time.monotonic() - started, 3))
+        if waited == "exited":
+            self._fail(f"your app could not start: {_startup_failure(self.log_tail(), self.cfg.submission_dir)}")
+        if waited == "timeout":
+            self._fail(f"your app did not start within {self.cfg.startup_timeout_s:g} s (does importing it hang?)")
 
     def _fail(self, message: str):
         self._startup_error = message
@@ -106,26 +151,36 @@ class LearnerApp:
                 self._client.close()
             # A fresh connection per request: a server that dropped a kept-alive connection (as
             # uvicorn does after an unhandled error) must not fail the next, unrelated request.
-            self._client = httpx.Client(base_url=self.url, timeout=self.cfg.request_timeout_s,
-                                        limits=httpx.Limits(max_keepalive_connections=0))
+            self._client = httpx.Client(
+                base_url=self.url,
+                timeout=self.cfg.request_timeout_s,
+                transport=_BoundedTransport(limits=httpx.Limits(max_keepalive_connections=0)),
+            )
         return self._client
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
         """Send a request; a timeout or a dead app becomes a one-line ``LearnerCrash``."""
         try:
             return self.client.request(method, path, **kwargs)
+        except _TooLarge:
+            kill_all(self.cfg)
+            raise LearnerCrash(
+                f"{method} {path}: your app answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB"
+            ) from None
         except httpx.TimeoutException:
             kill_all(self.cfg)  # whatever hangs in there must not slow the next test
             raise LearnerCrash(f"{method} {path} got no answer within {self.cfg.request_timeout_s:g} s") from None
         except httpx.TransportError as exc:
             try:  # a dying app may need a moment to finish dying (more on a loaded machine): then say why
-                self.process.wait(timeout=2)
+                returncode = self.process.wait(timeout=2) if self.process else None
             except subprocess.TimeoutExpired:
+                returncode = None
+            if returncode is None:
                 raise LearnerCrash(f"{method} {path} failed: {exc}") from None
-            raise LearnerCrash(f"{method} {path} failed: your app {_death_reason(self.process.returncode)}") from None
+            raise LearnerCrash(f"{method} {path} failed: your app {_death_reason(returncode)}") from None
 
     def log_tail(self) -> str:
-        return log_tail(self.log_path)
+        return self.output.tail() if self.output else ""
 
     def stop(self) -> None:
         stop(self.process)
@@ -139,17 +194,24 @@ class LearnerLib:
         self.cfg, self.env = cfg, env
         self.timeout_s = timeout_s or cfg.request_timeout_s
         self.process: subprocess.Popen | None = None
-        self.log_path: Path | None = None
-        self._requests = self._responses = None
+        self.output: Output | None = None
+        self._requests: TextIO | None = None
+        self._responses: BinaryIO | None = None
         self._next_id = 0
 
     def _start(self) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
-            self.process, self.log_path = spawn(
-                self.cfg, "calls", "--requests", str(to_child_r), "--responses", str(from_child_w),
-                env=self.env, pass_fds=(to_child_r, from_child_w),
+            self.process, self.output = spawn(
+                self.cfg,
+                "calls",
+                "--requests",
+                str(to_child_r),
+                "--responses",
+                str(from_child_w),
+                env=self.env,
+                pass_fds=(to_child_r, from_child_w),
             )
         finally:
             os.close(to_child_r)
@@ -163,17 +225,23 @@ class LearnerLib:
         Raises ``LearnerError`` if the learner's code raised, ``LearnerCrash`` if it hung or died.
         """
         module, _, function = target.partition(":")
+        started: float | None = None
         if self.process is None or self.process.poll() is not None:
             self.stop()
+            started = time.monotonic()
             self._start()
         self._next_id += 1
         request = {"id": self._next_id, "module": module, "function": function, "args": list(args), "kwargs": kwargs}
+        requests, _ = self._pipes()
         try:
-            self._requests.write(json.dumps(request) + "\n")
-            self._requests.flush()
+            # A database URL among the arguments logs in as the learner role (``services.learner_view``).
+            requests.write(learner_view(json.dumps(request), self.cfg.service_env) + "\n")
+            requests.flush()
         except BrokenPipeError:
             self._crashed(target)
         line = self._read_line(timeout_s or self.timeout_s, target)
+        if started is not None:  # the start-up: the learner's modules imported, and this first call
+            self.cfg.note_timing("learner-start", kind="calls", seconds=round(time.monotonic() - started, 3))
         try:
             answer = json.loads(line)
             if answer["id"] != self._next_id:
@@ -185,32 +253,43 @@ class LearnerLib:
         except (ValueError, KeyError, TypeError):
             self._crashed(target, "answered with something other than the shim's JSON")
 
+    def _pipes(self) -> tuple[TextIO, BinaryIO]:
+        if self._requests is None or self._responses is None:  # _start() opens both
+            raise LearnerCrash("the learner process is not running")
+        return self._requests, self._responses
+
     def _read_line(self, timeout_s: float, target: str) -> bytes:
+        _, responses = self._pipes()
         deadline = time.monotonic() + timeout_s
-        buffer = b""
+        buffer = bytearray()
         while not buffer.endswith(b"\n"):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.stop()
                 kill_all(self.cfg)
                 raise LearnerCrash(f"{target}(...) did not return within {timeout_s:g} s")
-            ready, _, _ = select.select([self._responses], [], [], remaining)
+            ready, _, _ = select.select([responses], [], [], remaining)
             if ready:
-                chunk = self._responses.read(65536)
+                chunk = responses.read(65536)
                 if not chunk:
                     self._crashed(target)
                 buffer += chunk
-        return buffer
+                if len(buffer) > ANSWER_LIMIT_BYTES:
+                    self.stop()
+                    kill_all(self.cfg)
+                    raise LearnerCrash(f"{target}(...) answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB")
+        return bytes(buffer)
 
-    def _crashed(self, target: str, detail: str = ""):
+    def _crashed(self, target: str, detail: str = "") -> NoReturn:
         time.sleep(0.1)
-        why = _death_reason(self.process.poll()) if self.process.poll() is not None else detail or "stopped answering"
+        returncode = self.process.poll() if self.process else None
+        why = _death_reason(returncode) if returncode is not None else detail or "stopped answering"
         tail = _last_line(self.log_tail())
         self.stop()
         raise LearnerCrash(f"calling {target}(...): the learner process {why}; last output: {tail}")
 
     def log_tail(self) -> str:
-        return log_tail(self.log_path)
+        return self.output.tail() if self.output else ""
 
     def stop(self) -> None:
         for stream in (self._requests, self._responses):
@@ -231,7 +310,7 @@ class LearnerProcess:
     """
 
     def __init__(self, cfg: SandboxConfig, module: str, *args: str, env: dict[str, str] | None = None):
-        self.process, self.log_path = spawn(cfg, "module", "--module", module, "--", *args, env=env)
+        self.process, self.output = spawn(cfg, "module", "--module", module, "--", *args, env=env)
 
     def signal(self, signum: int) -> None:
         try:
@@ -251,7 +330,7 @@ class LearnerProcess:
         return self.process.poll() is None
 
     def log_tail(self) -> str:
-        return log_tail(self.log_path)
+        return self.output.tail() if self.output else ""
 
     def stop(self) -> None:
         stop(self.process)

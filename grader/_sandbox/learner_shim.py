@@ -21,9 +21,18 @@ import argparse
 import importlib
 import json
 import os
+import resource
 import runpy
 import sys
 import traceback
+
+
+def _limit_memory(megabytes: int) -> None:
+    # One allocation bigger than the whole sandbox fails at once with MemoryError in the learner's
+    # own code, instead of a slow, racy out-of-memory kill of whichever process the kernel picks.
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 def _become_first_to_die() -> None:
@@ -62,7 +71,7 @@ def _answer(request: dict) -> dict:
 
 
 def _serve_calls(requests_fd: int, responses_fd: int) -> None:
-    with open(requests_fd, "r", encoding="utf-8") as requests, open(responses_fd, "w", encoding="utf-8") as responses:
+    with open(requests_fd, encoding="utf-8") as requests, open(responses_fd, "w", encoding="utf-8") as responses:
         for line in requests:
             responses.write(json.dumps(_answer(json.loads(line))) + "\n")
             responses.flush()
@@ -77,11 +86,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int)
     parser.add_argument("--responses", type=int)
     parser.add_argument("--module")
+    parser.add_argument("--memory-mb", type=int, default=0)
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)  # after "--": the module's own arguments
     args = parser.parse_args(argv[:split])
-    args.argv = argv[split + 1:]
+    args.argv = argv[split + 1 :]
 
+    _limit_memory(args.memory_mb)
     _become_first_to_die()
     os.chdir(args.submission)
     sys.path.insert(0, args.submission)

@@ -29,6 +29,9 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
+
+from .._files import write_atomically
 
 ENV_VAR = "GRADER_NOTEBOOK_CONFIG"
 KERNEL_NAME = "learner"
@@ -68,21 +71,24 @@ def _write_kernelspec(cfg: NotebookConfig) -> None:
     spec_dir = Path(cfg.private_dir, "jupyter", "kernels", KERNEL_NAME)
     spec_dir.mkdir(parents=True)
     argv = [sys.executable, "-m", "grader._sandbox.notebook", "kernel", "{connection_file}"]
-    (spec_dir / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3 (sandbox)",
-                                                      "language": "python"}))
+    (spec_dir / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3 (sandbox)", "language": "python"})
+    )
     # nbclient and jupyter_client find the kernelspec, and put connection files, here only.
-    os.environ.update(JUPYTER_PATH=str(spec_dir.parents[1]), JUPYTER_RUNTIME_DIR=f"{cfg.private_dir}/runtime",
-                      JUPYTER_CONFIG_DIR=f"{cfg.private_dir}/config", JUPYTER_DATA_DIR=f"{cfg.private_dir}/data",
-                      JUPYTER_PLATFORM_DIRS="1")
+    os.environ.update(
+        JUPYTER_PATH=str(spec_dir.parents[1]),
+        JUPYTER_RUNTIME_DIR=f"{cfg.private_dir}/runtime",
+        JUPYTER_CONFIG_DIR=f"{cfg.private_dir}/config",
+        JUPYTER_DATA_DIR=f"{cfg.private_dir}/data",
+        JUPYTER_PLATFORM_DIRS="1",
+    )
 
 
 def _save(cfg: NotebookConfig, nb, completed: int, stopped: str | None) -> None:
     import nbformat
 
     nb.metadata["grader"] = {"completed": completed, "stopped": stopped}
-    temporary = f"{cfg.output}.tmp"
-    nbformat.write(nb, temporary)
-    os.replace(temporary, cfg.output)
+    write_atomically(Path(cfg.output), nbformat.writes(nb))
 
 
 def _record_reply_error(cell, execute_reply) -> None:
@@ -95,9 +101,14 @@ def _record_reply_error(cell, execute_reply) -> None:
         return
     if any(o.output_type == "error" and o.get("ename") == content["ename"] for o in cell.outputs):
         return
-    cell.outputs.append(nbformat.v4.new_output(
-        "error", ename=content["ename"], evalue=content["evalue"],
-        traceback=content["traceback"] or ["ERROR: An error occurred while showtraceback was disabled"]))
+    cell.outputs.append(
+        nbformat.v4.new_output(
+            "error",
+            ename=content["ename"],
+            evalue=content["evalue"],
+            traceback=content["traceback"] or ["ERROR: An error occurred while showtraceback was disabled"],
+        )
+    )
 
 
 def _limit_outputs(cell) -> None:
@@ -105,7 +116,9 @@ def _limit_outputs(cell) -> None:
 
     size = len(json.dumps(cell.outputs))
     if size > CELL_OUTPUT_LIMIT:
-        message = f"this cell's output ({size / 2**20:.0f} MB) is over the sandbox's {CELL_OUTPUT_LIMIT // 2**20} MB limit"
+        message = (
+            f"this cell's output ({size / 2**20:.0f} MB) is over the sandbox's {CELL_OUTPUT_LIMIT // 2**20} MB limit"
+        )
         cell.outputs = [nbformat.v4.new_output("error", ename="OutputLimit", evalue=message, traceback=[message])]
 
 
@@ -136,18 +149,24 @@ def run(cfg: NotebookConfig) -> None:
         progress["completed"] = cell_index + 1
         _save(cfg, nb, cell_index + 1, None)
 
-    options = {"error_on_timeout": cfg.error_on_timeout} if cfg.error_on_timeout else {}
+    options: dict[str, Any] = {"error_on_timeout": cfg.error_on_timeout} if cfg.error_on_timeout else {}
     stopped = None
     try:
         _write_kernelspec(cfg)
         client = NotebookClient(
-            nb, kernel_name=KERNEL_NAME, timeout=cfg.timeout, interrupt_on_timeout=cfg.interrupt_on_timeout,
-            raise_on_iopub_timeout=cfg.raise_on_iopub_timeout, allow_errors=True,
-            extra_arguments=list(cfg.extra_arguments), resources={"metadata": {"path": "/tmp"}},  # the kernel moves on
-            on_cell_executed=executed, **options,
+            nb,
+            kernel_name=KERNEL_NAME,
+            timeout=cfg.timeout,
+            interrupt_on_timeout=cfg.interrupt_on_timeout,
+            raise_on_iopub_timeout=cfg.raise_on_iopub_timeout,
+            allow_errors=True,
+            extra_arguments=list(cfg.extra_arguments),
+            resources={"metadata": {"path": "/tmp"}},  # the kernel moves on
+            on_cell_executed=executed,
+            **options,
         )
         stopped = asyncio.run(_execute(client, cfg.deadline_s))
-    except Exception as exc:  # noqa: BLE001 - the kernel died or would not start, the copy did not fit...
+    except Exception as exc:
         stopped = f"the notebook stopped: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
     _save(cfg, nb, len(nb.cells) if stopped is None else progress["completed"], stopped)
 
@@ -166,10 +185,26 @@ def kernel(connection_path: str, *kernel_args: str) -> None:
     os.chdir(cfg.work_dir)
     connection_file = Path(cfg.home_dir, ".kernel.json")
     connection_file.write_bytes(connection)
-    env = {"PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": cfg.home_dir,
-           "TMPDIR": "/tmp", "LANG": "C.UTF-8", **cfg.kernel_env}
-    os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", "-f", str(connection_file),
-                               "--HistoryManager.hist_file=:memory:", *kernel_args], env)
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": cfg.home_dir,
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        **cfg.kernel_env,
+    }
+    os.execve(
+        sys.executable,
+        [
+            sys.executable,
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            str(connection_file),
+            "--HistoryManager.hist_file=:memory:",
+            *kernel_args,
+        ],
+        env,
+    )
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 
 import pytest
 
@@ -19,6 +20,7 @@ pytest_plugins = ["grader._sandbox.fixtures"]
 
 OUTPUT_LIMIT = 6000
 _reports: dict[str, list] = {}
+_started_at: dict[str, float] = {}  # wall clock, comparable with the host's (for `make bench`)
 
 
 @functools.cache
@@ -26,11 +28,18 @@ def _records_path():
     return SandboxConfig.from_env().records_path
 
 
+_lost = 0  # records that could not be written (a full disk): the run is then no grade
+
+
 def _write(record: dict) -> None:
-    with open(_records_path(), "a", encoding="utf-8") as f:
-        f.write(json.dumps(record) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    global _lost
+    try:
+        with open(_records_path(), "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        _lost += 1
 
 
 def _message(report) -> str:
@@ -41,8 +50,12 @@ def _message(report) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr)
     first = text.strip().splitlines()[0] if text.strip() else "failed"
-    for prefix in ("AssertionError: ", "Failed: ", "grader._sandbox.learner.LearnerError: ",
-                   "grader._sandbox.learner.LearnerCrash: "):
+    for prefix in (
+        "AssertionError: ",
+        "Failed: ",
+        "grader._sandbox.learner.LearnerError: ",
+        "grader._sandbox.learner.LearnerCrash: ",
+    ):
         first = first.removeprefix(prefix)
     return first[:500]
 
@@ -82,24 +95,45 @@ def _details(report) -> str:
     return "\n\n".join(parts)
 
 
+def pytest_runtest_logstart(nodeid, location):
+    _started_at[nodeid] = time.time()
+
+
 def pytest_runtest_logfinish(nodeid, location):
     reports = _reports.pop(nodeid, [])
     outcome, message = _outcome(reports)
     output = "\n\n".join(_details(r) for r in reports if r.failed or r.skipped)
-    _write({
-        "nodeid": nodeid,
-        "outcome": outcome,
-        "message": message,
-        "output": output[-OUTPUT_LIMIT:],
-        "duration_s": round(sum(r.duration for r in reports), 3),
-    })
+    _write(
+        {
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "message": message,
+            "output": output[-OUTPUT_LIMIT:],
+            "duration_s": round(sum(r.duration for r in reports), 3),
+            "started_at": round(_started_at.pop(nodeid, time.time()), 3),
+        }
+    )
 
 
 def pytest_collectreport(report):
     if report.failed:
-        _write({"nodeid": report.nodeid, "outcome": "error", "message": f"could not collect: {_message(report)}",
-                "output": "", "duration_s": 0})
+        _write(
+            {
+                "nodeid": report.nodeid,
+                "outcome": "error",
+                "message": f"could not collect: {_message(report)}",
+                "output": "",
+                "duration_s": 0,
+            }
+        )
+
+
+def pytest_collection_finish(session):
+    """Every test id collected: a test with no record of its own scores nothing."""
+    _write({"event": "collected", "nodeids": [item.nodeid for item in session.items], "at": time.time()})
+    # The services started beside pytest: wait for them here, outside every test's time limit.
+    SandboxConfig.from_env().with_services()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    _write({"event": "finished", "exitstatus": int(exitstatus)})
+    _write({"event": "finished", "exitstatus": int(exitstatus), "records_lost": _lost, "at": time.time()})

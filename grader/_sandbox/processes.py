@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import select
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
 
+from .._files import write_atomically
 from .config import SandboxConfig
+from .services import learner_view
 
-LOG_TAIL_BYTES = 4000
+LOG_TAIL_BYTES = 4000  # of learner output, shown beside a failure
+OUTPUT_KEEP_BYTES = 64 * 1024  # of learner output kept in memory per process
 
 _started: list[subprocess.Popen] = []  # by this process, for kill_all outside the container
 
@@ -25,11 +27,7 @@ def _shim_path(cfg: SandboxConfig) -> str:
     target = shim_dir / "learner_shim.py"
     if not target.exists():  # atomically: tests may start learner processes from several threads
         shim_dir.mkdir(mode=0o755, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=shim_dir)
-        os.close(fd)
-        shutil.copyfile(Path(__file__).with_name("learner_shim.py"), temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+        write_atomically(target, Path(__file__).with_name("learner_shim.py").read_bytes(), mode=0o644)
     return str(target)
 
 
@@ -40,27 +38,74 @@ def _learner_env(cfg: SandboxConfig, extra: dict[str, str]) -> dict[str, str]:
         "TMPDIR": cfg.scratch_dir,
         "LANG": "C.UTF-8",
     }
-    env.update(cfg.service_env)
+    env.update({name: value for name, value in cfg.service_env.items() if not name.startswith("GRADER_")})
     env.update(extra)
-    return env
+    # Whatever database URL a suite hands learner code, it logs in as the learner role: the
+    # superuser's and the checks' passwords never reach a learner process (``services.postgres``).
+    return {name: learner_view(value, cfg.service_env) for name, value in env.items()}
+
+
+class Output:
+    """What a learner process writes to stdout and stderr, read from a pipe by a trusted thread.
+
+    Only the last ``keep`` bytes are kept, in memory: nothing a learner prints reaches a disk,
+    let alone a host path, however much it prints."""
+
+    def __init__(self, pipe: int, keep: int = OUTPUT_KEEP_BYTES):
+        self._keep = keep
+        self._buffer = bytearray()
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._drain, args=(pipe,), daemon=True)
+        self._reader.start()
+
+    def _drain(self, pipe: int) -> None:
+        with open(pipe, "rb", buffering=0) as stream:
+            while chunk := stream.read(65536):
+                with self._lock:
+                    self._buffer += chunk
+                    if len(self._buffer) > 2 * self._keep:
+                        del self._buffer[: -self._keep]
+
+    def wait(self, timeout_s: float) -> None:
+        """Until every writer has closed the pipe (or ``timeout_s``), so that ``tail`` is complete."""
+        self._reader.join(timeout_s)
+
+    def tail(self, limit: int = LOG_TAIL_BYTES) -> str:
+        with self._lock:
+            return bytes(self._buffer[-limit:]).decode("utf-8", "replace")
 
 
 def spawn(
     cfg: SandboxConfig, mode: str, *args: str, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
-) -> tuple[subprocess.Popen, Path]:
-    """Start the shim as the learner; its output goes to a log file only trusted code reads."""
+) -> tuple[subprocess.Popen, Output]:
+    """Start the shim as the learner; its output is drained into a bounded buffer (``Output``)."""
     _ensure_reaper(cfg)
-    log_fd, log_path = tempfile.mkstemp(prefix=f"learner-{mode}-", suffix=".log", dir=cfg.private_dir)
     # At a lower priority than the grader: a runaway submission cannot starve the tests or the reaper.
-    command = ["nice", "-n", "10", sys.executable, "-I", "-u", "-B", _shim_path(cfg), mode,
-               "--submission", cfg.submission_dir, *args]
+    # No bytecode is written (-B); the staged submission holds none, so only its sources run.
+    command = [
+        "nice",
+        "-n",
+        "10",
+        sys.executable,
+        "-I",
+        "-u",
+        "-B",
+        _shim_path(cfg),
+        mode,
+        "--submission",
+        cfg.submission_dir,
+        "--memory-mb",
+        str(cfg.learner_memory_mb),
+        *(learner_view(arg, cfg.service_env) for arg in args),
+    ]
+    read_end, write_end = os.pipe()
     try:
         process = subprocess.Popen(
             command,
             cwd=cfg.scratch_dir,
             env=_learner_env(cfg, env or {}),
             stdin=subprocess.DEVNULL,
-            stdout=log_fd,
+            stdout=write_end,
             stderr=subprocess.STDOUT,
             pass_fds=pass_fds,
             start_new_session=True,
@@ -69,12 +114,15 @@ def spawn(
             extra_groups=[] if cfg.learner_uid is not None else None,
             umask=0o077,
         )
+    except BaseException:
+        os.close(read_end)
+        raise
     finally:
-        os.close(log_fd)
+        os.close(write_end)
     _started.append(process)
     with open(cfg.pids_path, "a") as pids:
         pids.write(f"{process.pid}\n")
-    return process, Path(log_path)
+    return process, Output(read_end)
 
 
 class _Reaper:
@@ -84,32 +132,55 @@ class _Reaper:
     started to stop it)."""
 
     SOURCE = "import os, sys\nfor _ in sys.stdin:\n    os.kill(-1, 9)\n    print('done', flush=True)\n"
+    ANSWER_S = 5.0  # the longest a kill request may wait for its answer
 
     def __init__(self, cfg: SandboxConfig):
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", self.SOURCE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            user=cfg.learner_uid, group=cfg.learner_gid, extra_groups=[], cwd="/", env={},
+            [sys.executable, "-I", "-c", self.SOURCE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            user=cfg.learner_uid,
+            group=cfg.learner_gid,
+            extra_groups=[],
+            cwd="/",
+            env={},
         )
 
     def kill_everything(self) -> bool:
-        if self.process.poll() is not None:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if self.process.poll() is not None or stdin is None or stdout is None:
             return False
         try:
-            self.process.stdin.write("kill\n")
-            self.process.stdin.flush()
-            ready, _, _ = select.select([self.process.stdout], [], [], 5)
-            return bool(ready) and self.process.stdout.readline() == "done\n"
+            stdin.write("kill\n")
+            stdin.flush()
+            ready, _, _ = select.select([stdout], [], [], self.ANSWER_S)
+            if ready and stdout.readline() == "done\n":
+                return True
         except OSError:
-            return False
+            pass
+        # Not answered in time (a loaded machine): the request may still be read later, and kill
+        # the processes the next test starts. This reaper goes; _ensure_reaper starts a new one.
+        self.process.kill()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # never a hung grader: the next kill_all works one by one meanwhile
+        return False
 
 
 _reaper: _Reaper | None = None
+_reaper_lock = threading.Lock()  # tests start learner processes from several threads
 
 
 def _ensure_reaper(cfg: SandboxConfig) -> None:
     global _reaper
-    if cfg.learner_uid is not None and (_reaper is None or _reaper.process.poll() is not None):
-        _reaper = _Reaper(cfg)
+    with _reaper_lock:  # two at once would leave an unknown learner process: a "stray" that resets them all
+        if cfg.learner_uid is not None and (_reaper is None or _reaper.process.poll() is not None):
+            _reaper = _Reaper(cfg)
+
+
+_kill_lock = threading.Lock()  # one kill_all at a time: the reaper answers one request at a time
 
 
 def kill_all(cfg: SandboxConfig) -> None:
@@ -118,6 +189,25 @@ def kill_all(cfg: SandboxConfig) -> None:
     In the container that is every process of the learner's user (escaped daemons and fork
     bombs included); locally, the sessions of the processes this test run started.
     """
+    with _kill_lock:
+        killed = list(_started)
+        _kill_all(cfg)
+        _reap(killed)
+
+
+def _reap(processes: list[subprocess.Popen]) -> None:
+    """Wait until the killed processes this one started are gone for good. A multi-threaded process
+    shows as a zombie while its other threads still exit, and cannot be reaped yet: poll() would
+    call it alive, and the next test would send its requests to a dying app ("killed (SIGKILL)")
+    instead of starting a new one."""
+    for process in processes:
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass  # unkillable (a process in uninterruptible sleep): ensure_running finds it later
+
+
+def _kill_all(cfg: SandboxConfig) -> None:
     if cfg.learner_uid is not None:
         for _ in range(100):
             pids = [pid for pid in _live_pids_of(cfg.learner_uid) if not _reaper or pid != _reaper.process.pid]
@@ -182,13 +272,3 @@ def stop(process: subprocess.Popen | None) -> None:
         process.wait(timeout=5)
     except subprocess.TimeoutExpired:
         pass
-
-
-def log_tail(log_path: Path | None, limit: int = LOG_TAIL_BYTES) -> str:
-    if log_path is None or not log_path.exists():
-        return ""
-    with open(log_path, "rb") as f:
-        f.seek(max(0, log_path.stat().st_size - limit))
-        return f.read().decode("utf-8", "replace")
-
-

@@ -11,21 +11,41 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
 from . import processes, services
 from .config import ENV_VAR, SandboxConfig
 
+PYTEST_LOG_BYTES = 64 * 1024
+
 
 def _pytest_command(cfg: SandboxConfig) -> list[str]:
     ini = Path(cfg.private_dir) / "pytest.ini"
     ini.write_text("[pytest]\n")  # ours, so no pytest.ini or conftest.py elsewhere is consulted
     return [
-        sys.executable, "-m", "pytest", cfg.suite_dir,
-        "-c", str(ini), "--rootdir", cfg.suite_dir,
-        "-p", "grader._sandbox.plugin", "-p", "pytest_timeout", "-p", "no:cacheprovider",
-        f"--timeout={cfg.test_timeout_s:g}", "-q", "--tb=no", "--color=no", "-W", "ignore::DeprecationWarning",
+        sys.executable,
+        "-m",
+        "pytest",
+        *([f"{cfg.suite_dir}/{test}" for test in cfg.tests] or [cfg.suite_dir]),
+        "-c",
+        str(ini),
+        "--rootdir",
+        cfg.suite_dir,
+        "-p",
+        "grader._sandbox.plugin",
+        "-p",
+        "pytest_timeout",
+        "-p",
+        "no:cacheprovider",
+        f"--timeout={cfg.test_timeout_s:g}",
+        "-q",
+        "--tb=no",
+        "--color=no",
+        "-W",
+        "ignore::DeprecationWarning",
     ]
 
 
@@ -38,31 +58,92 @@ def _exit_on_sigterm(signum, frame):
     sys.exit(128 + signum)  # unwinds through the finally blocks below: nothing is left running
 
 
+def _start_services(cfg: SandboxConfig, stack: ExitStack, path: Path) -> None:
+    """Start the services on ``stack``, then write their env (or why they are unavailable) to
+    ``path`` for ``SandboxConfig.with_services``, whatever happens."""
+    started = time.monotonic()
+    service_env: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    try:
+        service_env, unavailable = services.start_all(cfg.services, stack)
+    except Exception as exc:  # never leave the tests waiting for a file that will not come
+        unavailable = {name: f"could not start ({type(exc).__name__}: {exc})"[:300] for name in cfg.services}
+    finally:
+        cfg.note_timing("services-up", seconds=round(time.monotonic() - started, 3), services=list(cfg.services))
+        if unavailable:
+            _record(cfg, {"event": "services", "unavailable": unavailable})
+        pending = path.with_name(path.name + ".tmp")
+        pending.write_text(json.dumps({"env": service_env, "unavailable": unavailable}), encoding="utf-8")
+        os.replace(pending, path)
+
+
+def _wait(pytest: subprocess.Popen, deadline_s: float, starter: threading.Thread | None) -> bool:
+    """Wait for pytest; False once it has run ``deadline_s`` past the services' start (the suite's
+    time limit does not count the services, which start beside pytest's own start-up)."""
+    started = time.monotonic()
+    services_s = 0.0
+    while True:
+        if starter is not None:
+            services_s = time.monotonic() - started  # its start so far; fixed once it is done
+            if not starter.is_alive():
+                starter = None
+        remaining = started + services_s + deadline_s - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            pytest.wait(timeout=min(remaining, 0.5) if starter is not None else remaining)
+            return True
+        except subprocess.TimeoutExpired:
+            continue
+
+
 def main() -> None:
     os.umask(0o022)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cfg = SandboxConfig.from_env()
+    cfg.note_timing("supervisor")
     with ExitStack() as stack:
-        service_env, unavailable = services.start_all(cfg.services, stack)
-        if unavailable:
-            _record(cfg, {"event": "services", "unavailable": unavailable})
-        cfg = cfg.replace(service_env=service_env, unavailable=unavailable)
-        # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
-        # and nothing installed in the environment joins the hidden test run unasked.
-        env = {**os.environ, ENV_VAR: cfg.to_json(), "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        with open(Path(cfg.private_dir) / "pytest.log", "wb") as log:
-            pytest = subprocess.Popen(
-                _pytest_command(cfg), env=env, cwd=cfg.private_dir,
-                stdout=log, stderr=subprocess.STDOUT,
-            )
+        # Services start while pytest starts and collects (both take seconds); the suite's fixtures
+        # wait for them (``SandboxConfig.with_services``) before any test or learner process runs.
+        starter: threading.Thread | None = None
+        if cfg.services:
+            path = Path(cfg.private_dir) / "services.json"
+            starter = threading.Thread(target=_start_services, args=(cfg, stack, path), name="services")
+            starter.start()
+            cfg = cfg.replace(services_path=str(path))
+        else:
+            cfg.note_timing("services-up", seconds=0.0, services=[])
+        try:
+            # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
+            # and nothing installed in the environment joins the hidden test run unasked.
+            env = {
+                **os.environ,
+                ENV_VAR: cfg.to_json(),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            }
+            # pytest's output can quote learner text at any length: only its tail is kept, and it
+            # goes to the instructors' log (never to learners: it can quote hidden tests).
+            read_end, write_end = os.pipe()
             try:
-                pytest.wait(timeout=cfg.deadline_s)
-            except subprocess.TimeoutExpired:
-                _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
+                pytest = subprocess.Popen(
+                    _pytest_command(cfg), env=env, cwd=cfg.private_dir, stdout=write_end, stderr=subprocess.STDOUT
+                )
+            finally:
+                os.close(write_end)
+            output = processes.Output(read_end, keep=PYTEST_LOG_BYTES)
+            try:
+                if not _wait(pytest, cfg.deadline_s, starter):
+                    _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
             finally:
                 pytest.kill()
                 pytest.wait()
                 processes.kill_all(cfg)
+                output.wait(timeout_s=5)
+                (Path(cfg.private_dir) / "pytest.log").write_text(output.tail(PYTEST_LOG_BYTES), encoding="utf-8")
+        finally:
+            if starter is not None:
+                starter.join()  # the stack stops the services only once they have started
 
 
 if __name__ == "__main__":
