@@ -4,10 +4,9 @@ The graded (hidden) suite asks more: hostile input, rounding, boundaries, load.
 """
 
 import pytest
-from fastapi.testclient import TestClient
-
 from app.main import app
 from app.pricing import quote_total
+from fastapi.testclient import TestClient
 
 client = TestClient(app)
 
@@ -15,7 +14,7 @@ client = TestClient(app)
 def test_health_says_ok():
     response = client.get("/health")
     assert response.status_code == 200, f"GET /health should answer 200, got {response.status_code}: {response.text}"
-    assert response.json() == {"status": "ok"}, "GET /health should answer the JSON {\"status\": \"ok\"}"
+    assert response.json() == {"status": "ok"}, 'GET /health should answer the JSON {"status": "ok"}'
 
 
 def test_quote_for_three_classic_ducks():

@@ -6,7 +6,8 @@ TODO: the columns are here, the constraints are not (see README.md, 'The schema'
 - CHECK: price_cents >= 0, stock >= 0, quantity > 0, unit_price_cents >= 0, and
   status IN ('pending', 'paid', 'shipped', 'cancelled');
 - FOREIGN KEY: orders.customer_id, order_items.order_id, order_items.product_id;
-- the index for a customer's order history (see README.md, 'order_history').
+- the index for a customer's order history (see README.md, 'Order history');
+- names for every constraint (see README.md, 'The schema').
 Then write the same schema as Alembic migrations in migrations/versions/.
 """
 
@@ -52,7 +53,7 @@ class Order(Base):
     customer_id: Mapped[int | None]
     status: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    total_cents: Mapped[int] = mapped_column(server_default="0")  # added by migration 0002
+    total_cents: Mapped[int | None]  # added by migration 0002
 
 
 class OrderItem(Base):

@@ -5,7 +5,7 @@ from app.models import Product
 
 def etag_of(product: Product) -> str:
     """A strong validator that changes whenever the product does."""
-    # TODO: a quoted string derived from the product's id and version (README, "Conditional requests").
+    # TODO: a quoted string derived from the product's id and version (README, R20).
     raise NotImplementedError("TODO: etag_of in app/conditional.py (see README.md)")
 
 

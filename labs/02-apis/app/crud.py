@@ -21,7 +21,7 @@ def _keyset_page(session: Session, stmt, columns: list, descending: bool, after:
     Returns (rows, last_key): last_key is [value of each column] of the page's last row, or None
     when this is the last page.
     """
-    # TODO: keyset pagination (README, "Pagination"): WHERE (columns) > (after) - or < when
+    # TODO: keyset pagination (README, R16-R17): WHERE (columns) > (after) - or < when
     #       descending - ORDER BY the columns, LIMIT limit + 1 (the extra row tells you whether
     #       there is a next page). sqlalchemy.tuple_(*columns) builds a row value. Not OFFSET.
     raise NotImplementedError("TODO: _keyset_page in app/crud.py (see README.md)")
@@ -47,7 +47,7 @@ def list_products(session, *, category, min_price, max_price, sort, after, limit
 def update_product(session: Session, product: Product, version: int, changes: dict) -> Product | None:
     """Apply `changes` if the row is still at `version`, bumping the version. None if someone was faster."""
     # TODO: one conditional UPDATE ... WHERE id = :id AND version = :version, then commit and
-    #       check the row count (README, "Conditional requests").
+    #       check the row count (README, R26).
     raise NotImplementedError("TODO: update_product in app/crud.py (see README.md)")
 
 
@@ -78,10 +78,10 @@ def create_order(session: Session, customer_id: int, lines: list[tuple[Product, 
 
 def get_order(session: Session, order_id: int, customer_id: int) -> Order | None:
     """The order `order_id` as `customer_id` may see it, or None."""
-    # TODO: README, "Orders" - and think about who is asking.
+    # TODO: README, R38 - and think about who is asking.
     raise NotImplementedError("TODO: get_order in app/crud.py (see README.md)")
 
 
 def list_orders(session: Session, customer_id: int, after: list[int] | None, limit: int):
-    """The customer's orders, newest first: (orders, last_key) like _keyset_page."""
+    """The customer's orders, newest first by id: (orders, last_key) like _keyset_page (README, R37)."""
     raise NotImplementedError("TODO: list_orders in app/crud.py (see README.md)")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 _bearer = HTTPBearer(auto_error=False)  # we answer the 401 ourselves, as a problem
 
 
+def json_body(request: Request) -> None:
+    """A router dependency: a body must be JSON (415 otherwise), before anything reads it."""
+    # TODO: a non-empty body (Content-Length other than 0, or Transfer-Encoding) whose Content-Type
+    #       is not application/json (parameters such as "; charset=utf-8" allowed), or missing,
+    #       is HTTPException(415, ...) (README, R3). Until then, every body gets through.
+
+
 def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
     # RFC 9110: a 401 must say how to authenticate (WWW-Authenticate); RFC 6750 gives the Bearer format.
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
@@ -28,7 +35,8 @@ def current_customer(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Customer:
     # TODO: 401 with WWW-Authenticate: Bearer when there is no token (use _unauthorized); decode it
-    #       with decode_access_token (401 if InvalidToken); load the customer (401 if gone).
+    #       with decode_access_token(..., settings) (401 if InvalidToken); load the customer (401 if
+    #       gone) (README, R32).
     raise NotImplementedError("TODO: current_customer in app/deps.py (see README.md)")
 
 

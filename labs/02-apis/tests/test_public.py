@@ -13,10 +13,10 @@ import pytest
 # Before the app is imported: a fresh database file for this run, and known settings.
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/public-tests.db"
 os.environ["SECRET_KEY"] = "public-tests-secret-key-0123456789abcdef"
-
-from fastapi.testclient import TestClient  # noqa: E402
+os.environ["SCRYPT_N"] = str(2**12)  # a cheap hash for tests; production keeps the default
 
 from app.main import app  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +28,13 @@ def client():
 def new_customer(client) -> dict:
     email = f"duck-{uuid.uuid4().hex[:8]}@example.com"
     response = client.post("/customers", json={"email": email, "password": "quack-quack-42", "name": "Duckling"})
-    assert response.status_code == 201, f"POST /customers should answer 201 Created, got {response.status_code}: {response.text}"
+    assert response.status_code == 201, (
+        f"POST /customers should answer 201 Created, got {response.status_code}: {response.text}"
+    )
     token = client.post("/auth/token", json={"email": email, "password": "quack-quack-42"})
-    assert token.status_code == 200, f"POST /auth/token with the right password should answer 200, got {token.status_code}: {token.text}"
+    assert token.status_code == 200, (
+        f"POST /auth/token with the right password should answer 200, got {token.status_code}: {token.text}"
+    )
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
@@ -75,7 +79,9 @@ def test_an_order_is_only_visible_to_its_customer(client):
     alice, bob = new_customer(client), new_customer(client)
     order = client.post("/orders", json={"items": [{"product_id": 1, "quantity": 2}]}, headers=alice)
     assert order.status_code == 201, f"POST /orders should answer 201, got {order.status_code}: {order.text}"
-    assert order.json()["total_cents"] == 2 * client.get("/products/1").json()["price_cents"], "total = quantity x price"
+    assert order.json()["total_cents"] == 2 * client.get("/products/1").json()["price_cents"], (
+        "total = quantity x price"
+    )
     assert client.get(f"/orders/{order.json()['id']}", headers=bob).status_code == 404, (
         "someone else's order is a 404 for you (README, 'Orders')"
     )

@@ -15,4 +15,6 @@ def place_order(email: str, total_cents: int, *, fail_after_enqueue: bool = Fals
     `fail_after_enqueue=True` raises RuntimeError after both writes, before the commit (it
     stands for any error later in the request: a failed payment, a bug, a crash).
     """
-    raise NotImplementedError("TODO: the order and its send_order_confirmation job in one transaction (see README.md)")
+    raise NotImplementedError(
+        "TODO: the order and its send_order_confirmation job in one transaction (README, R15-R16)"
+    )

@@ -35,11 +35,17 @@ class StoredResponse:
 
 
 def in_flight() -> Problem:
-    return Problem(409, "idempotency-key-in-use", "Request in progress",
-                   "A request with this Idempotency-Key is still being processed. Retry later.")
+    return Problem(
+        409,
+        "idempotency-key-in-use",
+        "Request in progress",
+        "A request with this Idempotency-Key is still being processed. Retry later.",
+    )
 
 
-def claim_key(session: Session, settings: Settings, client_id: str, key: str, fingerprint: str) -> Claim | StoredResponse:
+def claim_key(
+    session: Session, settings: Settings, client_id: str, key: str, fingerprint: str
+) -> Claim | StoredResponse:
     """Find or create the row for (client_id, key), in one transaction.
 
     - new key: insert it, locked, with a fresh downstream key -> Claim
@@ -50,12 +56,13 @@ def claim_key(session: Session, settings: Settings, client_id: str, key: str, fi
     Two requests may race to insert the same key: what makes exactly one of them win?
     Keys older than settings.ttl_s are forgotten.
     """
-    # TODO (README, 'The contract' and 'Hints').
+    # TODO (README, 'Concurrency', 'Recovery' and 'Retention', and 'Hints - what breaks this?').
     raise NotImplementedError("TODO: claim_key in app/crud.py (see README.md)")
 
 
-def finish(session: Session, claim: Claim, status: int, body: dict, media_type: str,
-           payment: Payment | None = None) -> str:
+def finish(
+    session: Session, claim: Claim, status: int, body: dict, media_type: str, payment: Payment | None = None
+) -> str:
     """Store the final answer - and the payment, if there is one - in one transaction; unlock the key.
 
     Returns the body as the exact text to send, so the first answer and every replay are the same bytes.

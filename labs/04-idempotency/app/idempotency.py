@@ -10,11 +10,12 @@ def parse_idempotency_key(header: str | None) -> str:
     spaces, optionally wrapped in double quotes (the IETF draft's Structured Field string), which
     are not part of the key.
     """
-    # TODO: validate and return the key (README, 'The contract').
+    # TODO: validate and return the key (README, 'The key': R2).
     raise NotImplementedError("TODO: parse_idempotency_key in app/idempotency.py (see README.md)")
 
 
-def fingerprint(method: str, path: str, payload: dict) -> str:
-    """A checksum of what the request asks for. Equal for equal requests, whatever their JSON spelling."""
-    # TODO: hash a canonical form of (method, path, payload) - hashlib.sha256, json.dumps(sort_keys=True).
+def fingerprint(payload: dict) -> str:
+    """A checksum of the validated body (``payment.model_dump()``): equal for equal requests,
+    whatever their JSON spelling; different if any field differs."""
+    # TODO: hash a canonical form of payload - hashlib.sha256 of json.dumps(..., sort_keys=True).
     raise NotImplementedError("TODO: fingerprint in app/idempotency.py (see README.md)")

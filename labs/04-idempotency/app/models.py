@@ -12,7 +12,7 @@ class IdempotencyKey(Base):
     """One row per (client, key): the request's fingerprint, its lock, and once done, its response."""
 
     __tablename__ = "idempotency_keys"
-    # TODO: what guarantees that two concurrent first requests can't both create a row? (README, 'Hints')
+    # TODO: what guarantees that two concurrent first requests can't both create a row? (README, 'Hints - what breaks this?')
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64))
@@ -20,7 +20,7 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     # The Idempotency-Key we send the provider for this request.
     downstream_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float, index=True)  # when the key was first used
     locked_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # set while a request works on it
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set once: the final answer
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -22,8 +22,9 @@ class ProviderUnavailable(Exception):
     pass
 
 
-def charge(settings: Settings, *, idempotency_key: str, amount_cents: int, currency: str, card: str,
-           reference: str) -> dict:
+def charge(
+    settings: Settings, *, idempotency_key: str, amount_cents: int, currency: str, card: str, reference: str
+) -> dict:
     try:
         response = httpx.post(
             f"{settings.provider_url}/charges",

@@ -8,9 +8,8 @@ import uuid
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
-
 from app.main import create_app
+from fastapi.testclient import TestClient
 from provider.app import ProviderServer
 
 BODY = {"order_id": "order-1", "amount_cents": 1299, "currency": "EUR", "card": "tok_visa"}
@@ -25,22 +24,23 @@ def provider():
 
 @pytest.fixture
 def client(provider, tmp_path, monkeypatch):
-    httpx.post(f"{provider.url}/_admin/reset")
+    provider.reset()
+    monkeypatch.setenv("API_KEYS", "shop-web:sk_test_web,shop-app:sk_test_app")
     monkeypatch.setenv("PROVIDER_URL", provider.url)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'payments.db'}")
     with TestClient(create_app()) as test_client:
         yield test_client
 
 
-def pay(client, key, body=BODY, client_id="shop-web"):
-    headers = {"X-Client-Id": client_id}
+def pay(client, key, body=BODY, api_key="sk_test_web"):
+    headers = {"Authorization": f"Bearer {api_key}"}
     if key is not None:
         headers["Idempotency-Key"] = key
     return client.post("/payments", json=body, headers=headers)
 
 
 def charges(provider):
-    return httpx.get(f"{provider.url}/_admin/ledger").json()["charges"]
+    return httpx.get(f"{provider.url}/_admin/ledger").json()["charges"]  # what a test of yours can ask too
 
 
 def test_a_payment_charges_the_provider_once(client, provider):
@@ -73,4 +73,5 @@ def test_the_same_key_with_another_amount_is_422(client, provider):
     response = pay(client, key, {**BODY, "amount_cents": 1})
     assert response.status_code == 422, (
         f"the same key with a different payload should be 422, got {response.status_code}: "
-        "store a fingerprint of the request with the key and compare (README, 'The contract')")
+        "store a fingerprint of the request with the key and compare (README, 'The contract')"
+    )

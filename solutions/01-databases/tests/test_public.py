@@ -5,11 +5,10 @@ between writes, pages while orders arrive, query counts, query plans, migrations
 """
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
-
 from app import bulk, db, history, migrate, orders, reports
 from app.errors import InsufficientStock
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 
 @pytest.fixture
@@ -17,10 +16,18 @@ def url(tmp_path):
     url = f"sqlite:///{tmp_path / 'shop.db'}"
     db.create_schema(url)
     with db.engine_for(url).begin() as conn:
-        conn.execute(text("INSERT INTO customers (email, name, city, country, created_at) "
-                          "VALUES ('ada@example.com', 'Ada', 'Ducksburg', 'DE', '2025-01-01 00:00:00.000000')"))
-        conn.execute(text("INSERT INTO products (sku, name, price_cents, stock) "
-                          "VALUES ('DUCK-001', 'Classic Yellow Duck', 499, 5), ('DUCK-002', 'Pirate Duck', 899, 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO customers (email, name, city, country, created_at) "
+                "VALUES ('ada@example.com', 'Ada', 'Ducksburg', 'DE', '2025-01-01 00:00:00.000000')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO products (sku, name, price_cents, stock) "
+                "VALUES ('DUCK-001', 'Classic Yellow Duck', 499, 5), ('DUCK-002', 'Pirate Duck', 899, 1)"
+            )
+        )
     return url
 
 
@@ -45,7 +52,8 @@ def test_insufficient_stock_writes_nothing(url):
     with pytest.raises(InsufficientStock):
         orders.place_order(url, 1, [{"sku": "DUCK-001", "quantity": 1}, {"sku": "DUCK-002", "quantity": 2}])
     assert stock(url) == {"DUCK-001": 5, "DUCK-002": 1}, (
-        "the order failed on its second item, but the first item's stock changed: one transaction per order")
+        "the order failed on its second item, but the first item's stock changed: one transaction per order"
+    )
 
 
 def test_history_lists_the_newest_order_first(url):
@@ -74,7 +82,9 @@ def test_migrations_build_the_schema_from_empty(tmp_path):
 
 def test_bulk_load_of_a_small_file(tmp_path, url):
     path = tmp_path / "customers.csv"
-    path.write_text("email,name,city,country,created_at\n"
-                    "bo@example.com,Bo,Ducksburg,SE,2025-02-01T09:00:00+00:00\n"
-                    "cy@example.com,Cy,Quackton,FR,2025-02-02T09:00:00+00:00\n")
+    path.write_text(
+        "email,name,city,country,created_at\n"
+        "bo@example.com,Bo,Ducksburg,SE,2025-02-01T09:00:00+00:00\n"
+        "cy@example.com,Cy,Quackton,FR,2025-02-02T09:00:00+00:00\n"
+    )
     assert bulk.load_customers(url, str(path)) == 2

@@ -51,7 +51,11 @@ def list_products(session, *, category, min_price, max_price, sort, after, limit
 
 
 def update_product(session: Session, product: Product, version: int, changes: dict) -> Product | None:
-    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster."""
+    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster.
+
+    Checking the version in Python and then writing would be two steps, and two requests could
+    both pass the check; here the database decides, in one statement, and the row count says who won.
+    """
     result = session.execute(
         update(Product)
         .where(Product.id == product.id, Product.version == version)
@@ -95,5 +99,6 @@ def get_order(session: Session, order_id: int, customer_id: int) -> Order | None
 
 
 def list_orders(session: Session, customer_id: int, after: list[int] | None, limit: int):
+    """The customer's orders, newest first: by id, descending (ids are handed out in order)."""
     stmt = select(Order).where(Order.customer_id == customer_id)
     return _keyset_page(session, stmt, [Order.id], True, after, limit)

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,14 @@ SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _bearer = HTTPBearer(auto_error=False)  # we answer the 401 ourselves, as a problem
+
+
+def json_body(request: Request) -> None:
+    """A router dependency: a body must be JSON (415 otherwise), before anything reads it."""
+    has_body = request.headers.get("content-length", "0") != "0" or "transfer-encoding" in request.headers
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if has_body and media_type != "application/json":
+        raise HTTPException(415, "Send the body as JSON, with Content-Type: application/json.")
 
 
 def _unauthorized(detail: str, challenge: str = "Bearer") -> HTTPException:
@@ -30,11 +38,11 @@ def current_customer(
     if credentials is None:
         raise _unauthorized("Log in first: send Authorization: Bearer <token> (POST /auth/token).")
     try:
-        customer_id = decode_access_token(credentials.credentials, settings.secret_key)
+        customer_id = decode_access_token(credentials.credentials, settings)
     except InvalidToken:
         raise _unauthorized("The token is invalid or expired: log in again.", 'Bearer error="invalid_token"') from None
     customer = session.get(Customer, customer_id)
-    if customer is None:
+    if customer is None:  # deleted since the token was issued
         raise _unauthorized("The token is invalid or expired: log in again.", 'Bearer error="invalid_token"')
     return customer
 

@@ -1,14 +1,15 @@
 """Errors as RFC 9457 problem details: one shape for every error, FastAPI's own included.
 
-    HTTP/1.1 422 Unprocessable Content
-    Content-Type: application/problem+json
+HTTP/1.1 422 Unprocessable Content
+Content-Type: application/problem+json
 
-    {"type": "about:blank", "title": "Unprocessable Content", "status": 422,
-     "detail": "The request is invalid: see errors.", "instance": "/orders",
-     "errors": [{"detail": "Input should be greater than or equal to 1", "pointer": "#/items/0/quantity"}]}
+{"type": "about:blank", "title": "Unprocessable Content", "status": 422,
+ "detail": "The request is invalid: see errors.", "instance": "/orders",
+ "errors": [{"detail": "Input should be greater than or equal to 1", "pointer": "#/items/0/quantity"}]}
 """
 
 from http import HTTPStatus
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,30 +37,49 @@ class Problem(BaseModel):
 
 
 def problem_response(request: Request, status: int, detail: str, *, headers=None, errors=None) -> JSONResponse:
-    problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail, instance=request.url.path, errors=errors)
-    return JSONResponse(problem.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    problem = Problem(
+        title=HTTPStatus(status).phrase, status=status, detail=detail, instance=request.url.path, errors=errors
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
 
 
-def _json_pointer(path) -> str:
-    # RFC 6901: "~" and "/" inside a key are escaped as "~0" and "~1".
-    return "#" + "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+# What a URI fragment may hold besides letters, digits and -._~ (RFC 3986: pchar, "/" and "?").
+_FRAGMENT_SAFE = "!$&'()*+,;=:@/?"
+
+
+def json_pointer(path) -> str:
+    """("items", 1, "quantity") -> "#/items/1/quantity": RFC 6901 in URI-fragment form.
+
+    In each key "~" becomes "~0" and "/" becomes "~1" (section 3), then anything a fragment
+    can't hold is percent-encoded as UTF-8 (section 6): "a b/c" -> "#/a%20b~1c".
+    """
+    tokens = (str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    return "#" + "".join("/" + quote(token, safe=_FRAGMENT_SAFE) for token in tokens)
 
 
 def _field_error(error: dict) -> FieldError:
     where, *path = error["loc"]
     if where == "body":
-        return FieldError(detail=error["msg"], pointer=_json_pointer(path))
+        return FieldError(detail=error["msg"], pointer=json_pointer(path))
     return FieldError(detail=error["msg"], parameter=str(path[0]) if path else str(where))
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    # Starlette's HTTPException: ours, and the router's own 404 and 405 (which keep their Allow header).
+    # Starlette's HTTPException: ours, and the router's own 404, 405 (which keep their Allow
+    # header) and 413 (FastAPI's max_body_size).
     return problem_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [_field_error(error) for error in exc.errors()]
-    return problem_response(request, 422, "The request is invalid: see errors.", errors=errors)
+    errors = exc.errors()
+    if any(error["type"] == "json_invalid" for error in errors):
+        # Malformed syntax is a 400 (RFC 9110, 15.5.1); 422 means "well-formed, but wrong".
+        return problem_response(request, 400, "The body is not valid JSON.")
+    return problem_response(
+        request, 422, "The request is invalid: see errors.", errors=[_field_error(error) for error in errors]
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,7 +1,8 @@
 """Cursor (keyset) pagination: the cursor names the last row seen, not how many rows to skip.
 
-A cursor is opaque to clients and signed, so a tampered one is refused with 400 instead of
-reaching the database.
+A cursor is opaque to clients and signed, so an edited or made-up one is refused with 400
+instead of reaching the database. It names the list and sort it was made for ("products:-price_cents"):
+a cursor from one list is no cursor for another.
 """
 
 import base64
@@ -20,24 +21,29 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _signature(payload: str, secret_key: str) -> str:
-    return _b64(hmac.new(secret_key.encode(), payload.encode(), hashlib.sha256).digest()[:16])
+def _signature(payload: str, key: bytes) -> str:
+    return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest()[:16])
 
 
-def encode_cursor(sort: str, key: list[int], secret_key: str) -> str:
-    """The sort order and the sort key of the last row of this page, e.g. ("-price_cents", [899, 2])."""
-    payload = _b64(json.dumps({"sort": sort, "key": key}, separators=(",", ":")).encode())
-    return f"{payload}.{_signature(payload, secret_key)}"
+def encode_cursor(scope: str, key: list[int], cursor_key: bytes) -> str:
+    """The list and sort it is for, and the sort key of the last row of the page, signed:
+    ("products:-price_cents", [899, 2]) -> "eyJzIjoi...fQ.3q2-7w..."."""
+    payload = _b64(json.dumps({"scope": scope, "key": key}, separators=(",", ":")).encode())
+    return f"{payload}.{_signature(payload, cursor_key)}"
 
 
-def decode_cursor(cursor: str, sort: str, key_length: int, secret_key: str) -> list[int]:
-    """The key a cursor carries; 400 if it was tampered with or made for another sort order."""
+def decode_cursor(cursor: str, scope: str, key_length: int, cursor_key: bytes) -> list[int]:
+    """The key a cursor carries; 400 if we didn't issue it, or issued it for another list or sort."""
     payload, _, signature = cursor.partition(".")
-    if not hmac.compare_digest(signature.encode(), _signature(payload, secret_key).encode()):
+    # The signature first: nothing in the payload is believed before it checks out.
+    if not hmac.compare_digest(signature.encode(), _signature(payload, cursor_key).encode()):
         raise HTTPException(400, "Invalid cursor: use the next link exactly as you received it.")
-    data = json.loads(_unb64(payload))
-    if data["sort"] != sort or len(data["key"]) != key_length:
-        raise HTTPException(400, "This cursor belongs to another sort order.")
+    try:
+        data = json.loads(_unb64(payload))
+    except ValueError:  # bad base64 or JSON: can't happen for a cursor we signed, but never a 500
+        raise HTTPException(400, "Invalid cursor.") from None
+    if data["scope"] != scope or len(data["key"]) != key_length:
+        raise HTTPException(400, f"This cursor belongs to another list or sort order, not {scope}.")
     return data["key"]
 
 

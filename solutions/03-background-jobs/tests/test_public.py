@@ -1,7 +1,7 @@
 """Public tests for Lab 03: the basics, in seconds. Run them with `make test LAB=03-background-jobs`.
 
-The graded (hidden) suite asks much more: four workers at once on SQLite and PostgreSQL,
-workers killed with SIGKILL mid-job, SIGTERM, retries, dead letters, a real SMTP server.
+The graded (hidden) suite asks much more: workers racing on SQLite and PostgreSQL, workers killed
+with SIGKILL mid-job, SIGTERM and SIGINT, fencing, retries, dead letters, a real SMTP server.
 """
 
 import os
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-
 from app import queue
 from app.db import get_engine, init_db
 from app.handlers import send_order_confirmation
@@ -67,9 +66,19 @@ def test_a_submitted_job_can_be_claimed_once(database):
 
 def test_ack_finishes_the_job(database):
     job_id = queue.submit("ping", {})
-    queue.claim("w1", lease_s=30)
-    assert queue.ack(job_id, "w1") is True, "ack() by the worker holding the job returns True"
+    job = queue.claim("w1", lease_s=30)
+    assert queue.ack(job_id, job["attempts"]) is True, "ack() by the current attempt returns True (README, R10)"
     assert queue.claim("w1", lease_s=30) is None, "a done job is never claimed again"
+
+
+def test_a_stale_attempt_cannot_ack(database):
+    job_id = queue.submit("ping", {})
+    first = queue.claim("w1", lease_s=0.01)
+    time.sleep(0.05)  # the lease ran out: the same worker id claims the job again, as attempt 2
+    second = queue.claim("w1", lease_s=30)
+    assert (first["attempts"], second["attempts"]) == (1, 2), "each claim is the next attempt (README, R4-R5)"
+    assert queue.ack(job_id, 1) is False, "attempt 1 lost the job: the attempt number is the fencing token (README, R8)"
+    assert queue.ack(job_id, 2) is True
 
 
 def test_backoff_is_capped_and_jittered():
@@ -82,7 +91,7 @@ def test_a_failed_order_leaves_no_job(database):
     with pytest.raises(RuntimeError):
         place_order("dora@duckshop.example", 1497, fail_after_enqueue=True)
     assert queue.claim("w1", lease_s=30) is None, (
-        "the order was rolled back but its job survived: enqueue inside the order's transaction (README, 'Outbox')"
+        "the order was rolled back but its job survived: enqueue inside the order's transaction (README, R16)"
     )
 
 
@@ -114,9 +123,8 @@ def test_the_worker_runs_a_job_and_stops_on_sigterm(database, tmp_path):
 
 
 def _status(job_id):
-    from sqlalchemy import select
-
     from app.models import Job
+    from sqlalchemy import select
 
     with get_engine().connect() as conn:
         return conn.scalar(select(Job.status).where(Job.id == job_id))

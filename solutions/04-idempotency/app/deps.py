@@ -1,6 +1,5 @@
 """Dependencies: the settings, a database session, and the two headers every payment needs."""
 
-import re
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,8 +9,6 @@ from sqlalchemy.orm import Session
 from app.core.config import Settings
 from app.core.problems import Problem
 from app.idempotency import parse_idempotency_key
-
-CLIENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def get_settings(request: Request) -> Settings:
@@ -23,18 +20,29 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_client_id(x_client_id: Annotated[str | None, Header()] = None) -> str:
-    if x_client_id is None or not CLIENT_ID.match(x_client_id):
-        raise Problem(401, "client-id-required", "X-Client-Id required",
-                      "Send X-Client-Id: 1 to 64 letters, digits, '_', '.' or '-'.")
-    return x_client_id
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_client_id(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> str:
+    """The client the request's API key belongs to (``Authorization: Bearer <api key>``)."""
+    scheme, _, api_key = (authorization or "").partition(" ")
+    client_id = settings.api_keys.get(api_key.strip()) if scheme.lower() == "bearer" else None
+    if client_id is None:
+        # RFC 9110: a 401 says how to authenticate, in WWW-Authenticate (RFC 6750 for bearer tokens).
+        raise Problem(
+            401,
+            "unauthenticated",
+            "API key required",
+            "Send Authorization: Bearer <your API key>.",
+            headers={"WWW-Authenticate": 'Bearer realm="payments"'},
+        )
+    return client_id
 
 
 def get_idempotency_key(idempotency_key: Annotated[str | None, Header()] = None) -> str:
     return parse_idempotency_key(idempotency_key)
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
 ClientIdDep = Annotated[str, Depends(get_client_id)]
 IdempotencyKeyDep = Annotated[str, Depends(get_idempotency_key)]

@@ -14,7 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    raise NotImplementedError("TODO: migration 0001: create the four tables with their constraints (see README.md, 'Migrations')")
+    raise NotImplementedError(
+        "TODO: migration 0001: create the four tables with their constraints (see README.md, 'Migrations')"
+    )
 
 
 def downgrade() -> None:

@@ -14,7 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    raise NotImplementedError("TODO: migration 0002: add orders.total_cents (NOT NULL, backfilled from the order lines) and the history index (see README.md, 'Migrations')")
+    raise NotImplementedError(
+        "TODO: migration 0002: add orders.total_cents (NOT NULL, backfilled from the order lines, then without its"
+        " default) and the history index (see README.md, 'Migrations')"
+    )
 
 
 def downgrade() -> None:

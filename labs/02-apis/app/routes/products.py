@@ -2,16 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 
 from app import crud
 from app.conditional import etag_of, match, none_match
-from app.deps import CurrentAdmin, SessionDep, SettingsDep
+from app.deps import CurrentAdmin, SessionDep, SettingsDep, json_body
 from app.models import Product
 from app.pagination import decode_cursor, encode_cursor, next_link
 from app.schemas import MAX_ID, MAX_PRICE_CENTS, ProductOut, ProductPage, ProductSort, ProductUpdate
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], dependencies=[Depends(json_body)])
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PriceFilter = Annotated[int | None, Query(ge=0, le=MAX_PRICE_CENTS)]
 
@@ -29,8 +29,9 @@ def list_products(
     limit: Annotated[int, Query(ge=1)] = 20,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ProductPage:
-    # TODO: clamp limit to settings.page_size_max; decode the cursor (if any); crud.list_products;
-    #       encode the next cursor and send it in the body and as a Link header (README, "Products").
+    # TODO: clamp limit to settings.page_size_max; decode the cursor (if any) for the scope
+    #       f"products:{sort}" with settings.cursor_key; crud.list_products; encode the next cursor
+    #       and send it in the body and as a Link header (README, R12-R19).
     raise NotImplementedError("TODO: GET /products in app/routes/products.py (see README.md)")
 
 
@@ -48,7 +49,8 @@ def read_product(
     session: SessionDep,
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> ProductOut:
-    # TODO: 404 problem if missing; the ETag header; 304 with no body when If-None-Match matches.
+    # TODO: 404 if missing (_product_or_404); the ETag header; 304 with no body and the ETag
+    #       when If-None-Match matches (README, R20-R21).
     raise NotImplementedError("TODO: GET /products/{id} in app/routes/products.py (see README.md)")
 
 
@@ -64,12 +66,14 @@ def read_product(
 )
 def update_product(
     product_id: ProductId,
-    changes: ProductUpdate,
+    body: ProductUpdate,
     response: Response,
     session: SessionDep,
     _admin: CurrentAdmin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> ProductOut:
-    # TODO: 404, then 428 without If-Match, 412 if it doesn't match, then a compare-and-set update
-    #       (crud.update_product; 412 if it returns None); answer with the new ETag (README).
+    # TODO: 404, then 428 without If-Match, 412 if it doesn't match; only the values that differ
+    #       (body.model_dump(exclude_unset=True)) - none: answer as is, same ETag; else a
+    #       compare-and-set update (crud.update_product; 412 if it returns None); answer the product
+    #       with its new ETag (README, R23-R26).
     raise NotImplementedError("TODO: PATCH /products/{id} in app/routes/products.py (see README.md)")

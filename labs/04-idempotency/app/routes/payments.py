@@ -18,10 +18,11 @@ REPLAYED = "Idempotent-Replayed"
 
 
 @router.post("/payments", status_code=201)
-def create_payment(payment: PaymentIn, client_id: ClientIdDep, key: IdempotencyKeyDep,
-                   session: SessionDep, settings: SettingsDep) -> Response:
+def create_payment(
+    payment: PaymentIn, client_id: ClientIdDep, key: IdempotencyKeyDep, session: SessionDep, settings: SettingsDep
+) -> Response:
     # TODO (README, 'The contract'), in phases:
-    #   1. crud.claim_key(...) with the request's fingerprint: a StoredResponse is sent back as it
+    #   1. crud.claim_key(...) with fingerprint(payment.model_dump()): a StoredResponse is sent back as it
     #      was stored, with the header Idempotent-Replayed: true;
     #   2. provider.charge(settings, idempotency_key=<the claim's downstream key>, ...):
     #      ProviderDeclined -> a 402 problem, stored (crud.finish); ProviderUnavailable -> 502, not

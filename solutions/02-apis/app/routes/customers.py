@@ -2,22 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Response
 
 from app import crud
-from app.deps import CurrentCustomer, SessionDep, SettingsDep
-from app.schemas import MAX_ID, CustomerCreate, CustomerOut, Credentials, Token
+from app.deps import CurrentCustomer, SessionDep, SettingsDep, json_body
+from app.schemas import MAX_ID, Credentials, CustomerCreate, CustomerOut, Token
 from app.security import create_access_token, dummy_hash, hash_password, verify_password
 
-router = APIRouter(tags=["customers"])
+router = APIRouter(tags=["customers"], dependencies=[Depends(json_body)])
 AUTH_ERRORS = {401: {"description": "Not logged in"}}
 
 
 @router.post("/customers", status_code=201, responses={409: {"description": "Email taken"}})
-def register(body: CustomerCreate, response: Response, session: SessionDep) -> CustomerOut:
-    customer = crud.create_customer(
-        session, email=body.email.lower(), name=body.name, password_hash=hash_password(body.password)
-    )
+def register(body: CustomerCreate, response: Response, session: SessionDep, settings: SettingsDep) -> CustomerOut:
+    # Emails are case-insensitive: stored in lower case, the UNIQUE constraint sees Ada@ and ada@ as one.
+    password_hash = hash_password(body.password, settings.scrypt_n)
+    customer = crud.create_customer(session, email=body.email.lower(), name=body.name, password_hash=password_hash)
     if customer is None:
         raise HTTPException(409, "This email is already registered.")
     response.headers["Location"] = f"/customers/{customer.id}"
@@ -28,10 +28,10 @@ def register(body: CustomerCreate, response: Response, session: SessionDep) -> C
 def log_in(body: Credentials, session: SessionDep, settings: SettingsDep) -> Token:
     customer = crud.customer_by_email(session, body.email.lower())
     # Same work and the same answer whether the email or the password is wrong.
-    valid = verify_password(body.password, customer.password_hash if customer else dummy_hash())
+    valid = verify_password(body.password, customer.password_hash if customer else dummy_hash(settings.scrypt_n))
     if customer is None or not valid:
         raise HTTPException(401, "Wrong email or password.", headers={"WWW-Authenticate": "Bearer"})
-    token = create_access_token(customer.id, settings.secret_key, settings.token_ttl_s)
+    token = create_access_token(customer.id, settings)
     return Token(access_token=token, expires_in=settings.token_ttl_s)
 
 
