@@ -11,6 +11,7 @@ grader and scores each lab part's grade cell (see that module).
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.converters import GenerateAssignment
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -29,6 +30,11 @@ c.Execute.timeout = 300
 
 # nbgrader's default autograde steps, with the notebook run in a container instead of in a kernel of
 # the instructor's, and the lab's container grading before the grades are saved.
+# What a student fetches is the student edition: the full course's own cells are left out.
+c.GenerateAssignment.preprocessors = [
+    "grader._nbgrader.StudentEdition",
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+]
 c.Autograde.autograde_preprocessors = [
     "grader._nbgrader.SandboxedExecute",
     IgnorePattern,

@@ -23,14 +23,33 @@ from .schema import (
     products,
 )
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - grouped by use, not sorted
     # the committed dataset, offline
-    "default_engine", "sqlite_copy", "DATA_DIR", "DEFAULT_SEED", "DEFAULT_ORDERS",
+    "default_engine",
+    "sqlite_copy",
+    "DATA_DIR",
+    "DEFAULT_SEED",
+    "DEFAULT_ORDERS",
     # generating and loading any size
-    "generate", "load", "load_csv", "export_csv", "read_csv", "sqlite_engine",
+    "generate",
+    "load",
+    "load_csv",
+    "export_csv",
+    "read_csv",
+    "sqlite_engine",
     # the schema
-    "metadata", "customers", "products", "orders", "order_items", "payments",
-    "ORDER_STATUSES", "PAYMENT_STATUSES", "PAYMENT_METHODS",
+    "metadata",
+    "customers",
+    "products",
+    "orders",
+    "order_items",
+    "payments",
+    "ORDER_STATUSES",
+    "PAYMENT_STATUSES",
+    "PAYMENT_METHODS",
     # the story's fixed facts
-    "CATALOGUE", "PRICE_CHANGE_AT", "START", "END",
+    "CATALOGUE",
+    "PRICE_CHANGE_AT",
+    "START",
+    "END",
 ]

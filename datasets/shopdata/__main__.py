@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--orders", type=int, default=DEFAULT_ORDERS, help="number of orders (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (default: %(default)s)")
-    parser.add_argument("--url", help="load into this database, e.g. sqlite:///shop.db or postgresql+psycopg://user@host/db")
+    parser.add_argument(
+        "--url", help="load into this database, e.g. sqlite:///shop.db or postgresql+psycopg://user@host/db"
+    )
     parser.add_argument("--replace", action="store_true", help="drop and recreate the shop's tables first")
     parser.add_argument("--export", metavar="DIR", help="write one CSV file per table into DIR")
     parser.add_argument("--gzip", action="store_true", help="with --export: write .csv.gz files")

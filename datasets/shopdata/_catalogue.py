@@ -8,7 +8,7 @@ Neither is stored in the database. Lab 00 relies on the first five entries.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 
@@ -67,7 +67,7 @@ CATALOGUE: tuple[Product, ...] = (
 
 # On this date the shop raised its prices to the catalogue prices above; orders placed
 # before it were charged old_price_cents(). This is why order_items.unit_price_cents exists.
-PRICE_CHANGE_AT = datetime(2025, 3, 1, tzinfo=timezone.utc)
+PRICE_CHANGE_AT = datetime(2025, 3, 1, tzinfo=UTC)
 
 
 def old_price_cents(price_cents: int) -> int:

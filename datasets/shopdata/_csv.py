@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO, cast
 
 from sqlalchemy import DateTime, Integer, Table
 
@@ -87,10 +87,12 @@ def _parser(table: Table, column: str) -> Callable[[str], object]:
 def _open_text(path: Path, mode: str) -> Iterator[TextIO]:
     """Open plain or gzip text; gzip is written with mtime=0 and no name: reproducible bytes."""
     if path.suffix != ".gz":
-        with open(path, mode, encoding="utf-8", newline="") as f:
-            yield f
+        with open(path, mode, encoding="utf-8", newline="") as plain:
+            yield cast(TextIO, plain)  # open() with a mode in a variable: typeshed cannot tell it is text
         return
-    with open(path, mode + "b") as raw, gzip.GzipFile(
-        filename="", mode=mode + "b", fileobj=raw, mtime=0, compresslevel=6
-    ) as gz, io.TextIOWrapper(gz, encoding="utf-8", newline="") as f:
+    with (
+        open(path, mode + "b") as raw,
+        gzip.GzipFile(filename="", mode=mode + "b", fileobj=raw, mtime=0, compresslevel=6) as gz,
+        io.TextIOWrapper(gz, encoding="utf-8", newline="") as f,
+    ):
         yield f

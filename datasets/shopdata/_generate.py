@@ -13,7 +13,7 @@ import unicodedata
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
 from faker import Faker
@@ -24,8 +24,8 @@ DEFAULT_SEED = 42
 DEFAULT_ORDERS = 2_000
 
 # Two years of trading; the data is a snapshot taken at END (exclusive), not "now".
-START = datetime(2024, 1, 1, tzinfo=timezone.utc)
-END = datetime(2026, 1, 1, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 1, tzinfo=UTC)
 
 Row = dict[str, object]
 Batch = tuple[str, list[Row]]
@@ -41,8 +41,14 @@ HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 3, 5, 6, 6, 6, 7, 8, 7, 6, 6, 7, 8, 10, 12, 12
 # (Faker locale, country code, share of customers). Not it_IT: in Faker 40.54 its city()
 # picks from a list built from a set, so its output changes with PYTHONHASHSEED.
 LOCALES = (
-    ("en_US", "US", 30), ("en_GB", "GB", 14), ("de_DE", "DE", 18), ("fr_FR", "FR", 10),
-    ("nl_NL", "NL", 7), ("es_ES", "ES", 6), ("pt_PT", "PT", 6), ("pl_PL", "PL", 5),
+    ("en_US", "US", 30),
+    ("en_GB", "GB", 14),
+    ("de_DE", "DE", 18),
+    ("fr_FR", "FR", 10),
+    ("nl_NL", "NL", 7),
+    ("es_ES", "ES", 6),
+    ("pt_PT", "PT", 6),
+    ("pl_PL", "PL", 5),
     ("sv_SE", "SE", 4),
 )
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")  # reserved: nobody's real address
@@ -61,9 +67,7 @@ STATUS_OLD = _weighted({"shipped": 92.5, "cancelled": 6.5, "pending": 1})
 CANCELLED_PAYMENT = _weighted({"refunded": 40, "failed": 35, None: 25})
 
 
-def generate(
-    *, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, batch_size: int = 10_000
-) -> Iterator[Batch]:
+def generate(*, orders: int = DEFAULT_ORDERS, seed: int = DEFAULT_SEED, batch_size: int = 10_000) -> Iterator[Batch]:
     """Yield ``(table_name, rows)`` batches, parents before children.
 
     Products come first, then for every ``batch_size`` orders: the customers who signed up
@@ -72,11 +76,20 @@ def generate(
     if orders < 0 or batch_size < 1:
         raise ValueError("orders must be >= 0 and batch_size >= 1")
     shop = _Shop(seed)
-    yield "products", [
-        {"id": i, "sku": p.sku, "name": p.name, "category": p.category,
-         "price_cents": p.price_cents, "stock": p.stock}
-        for i, p in enumerate(CATALOGUE, start=1)
-    ]
+    yield (
+        "products",
+        [
+            {
+                "id": i,
+                "sku": p.sku,
+                "name": p.name,
+                "category": p.category,
+                "price_cents": p.price_cents,
+                "stock": p.stock,
+            }
+            for i, p in enumerate(CATALOGUE, start=1)
+        ],
+    )
     batch: dict[str, list[Row]] = {"customers": [], "orders": [], "order_items": [], "payments": []}
     for timestamp in shop.order_times(orders):
         shop.order(timestamp, batch)
@@ -142,8 +155,8 @@ class _Shop:
         first, last = fake.first_name(), fake.last_name()
         self.customer_cum.append((self.customer_cum[-1] if self.customer_cum else 0.0) + weight)
         cid = len(self.customer_cum)
-        f, l = _ascii(first), _ascii(last)
-        local = rng.choice((f"{f}.{l}{cid}", f"{f}_{l}{cid}", f"{f[:1]}{l}{cid}"))
+        given, family = _ascii(first), _ascii(last)
+        local = rng.choice((f"{given}.{family}{cid}", f"{given}_{family}{cid}", f"{given[:1]}{family}{cid}"))
         return {
             "id": cid,
             "email": f"{local}@{rng.choice(EMAIL_DOMAINS)}",
@@ -162,13 +175,12 @@ class _Shop:
             if rng.random() < BROWSER_RATE:
                 batch["customers"].append(self.customer(t - rng.randrange(3600), 0.0))
         else:
-            cum = self.customer_cum
-            customer_id = bisect_right(cum, rng.random() * cum[-1]) + 1
+            customer_id = bisect_right(self.customer_cum, rng.random() * self.customer_cum[-1]) + 1
 
         created = _utc(t)
         order_id = self._next("orders")
         cum = self.product_cum[created.month]
-        n_items, product_indexes = self.pick(ITEMS_PER_ORDER), []
+        n_items, product_indexes = self.pick(ITEMS_PER_ORDER), list[int]()
         while len(product_indexes) < n_items:  # distinct products, one line each
             p = bisect_right(cum, rng.random() * cum[-1])
             if p not in product_indexes:
@@ -180,23 +192,38 @@ class _Shop:
                 price = old_price_cents(price)
             quantity = self.pick(QUANTITIES)
             total += quantity * price
-            batch["order_items"].append({
-                "id": self._next("order_items"), "order_id": order_id, "product_id": p + 1,
-                "quantity": quantity, "unit_price_cents": price,
-            })
+            batch["order_items"].append(
+                {
+                    "id": self._next("order_items"),
+                    "order_id": order_id,
+                    "product_id": p + 1,
+                    "quantity": quantity,
+                    "unit_price_cents": price,
+                }
+            )
 
         status, payment_status = self.statuses(t)
-        batch["orders"].append({
-            "id": order_id, "customer_id": customer_id, "status": status,
-            "created_at": created, "total_cents": total,
-        })
+        batch["orders"].append(
+            {
+                "id": order_id,
+                "customer_id": customer_id,
+                "status": status,
+                "created_at": created,
+                "total_cents": total,
+            }
+        )
         if payment_status is not None:
             paid_at = min(t + rng.randrange(3, 600), int(END.timestamp()) - 1)
-            batch["payments"].append({
-                "id": self._next("payments"), "order_id": order_id, "status": payment_status,
-                "method": self.pick(METHODS), "amount_cents": total,
-                "created_at": _utc(paid_at),
-            })
+            batch["payments"].append(
+                {
+                    "id": self._next("payments"),
+                    "order_id": order_id,
+                    "status": payment_status,
+                    "method": self.pick(METHODS),
+                    "amount_cents": total,
+                    "created_at": _utc(paid_at),
+                }
+            )
 
     def statuses(self, t: int) -> tuple[str, str | None]:
         """(order status, payment status or None) for an order placed at t."""
@@ -236,4 +263,4 @@ def _ascii(name: str) -> str:
 
 
 def _utc(epoch_seconds: int) -> datetime:
-    return datetime.fromtimestamp(epoch_seconds, timezone.utc)
+    return datetime.fromtimestamp(epoch_seconds, UTC)
