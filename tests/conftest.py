@@ -21,6 +21,13 @@ collect_ignore = ["submissions", "suites"]
 REQUIRE_DOCKER = os.environ.get("GRADER_REQUIRE_DOCKER") == "1"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses the grading image is a Docker test, marked or not (``make fast`` skips them)."""
+    for item in items:
+        if "docker_image" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.docker)
+
+
 def _docker_problem() -> str | None:
     from grader._backends.docker import docker_client
     from grader._errors import GraderError

@@ -14,7 +14,7 @@ BAD_INPUT = {
     # overlay: (parts, a phrase every failing test's message contains)
     "bad-syntax": (APP_BROKEN, "your app could not start: SyntaxError"),
     "bad-import": (APP_BROKEN, "No module named 'flask_that_is_not_installed'"),
-    "bad-import-hang": (APP_BROKEN, "did not start within 10 s"),
+    "bad-import-hang": (APP_BROKEN, "did not start within 30 s"),
     "bad-crash": ({"health": 3, "quotes": 0, "validation": 3, "pricing": 6}, "was killed by signal SIGSEGV"),
 }
 

@@ -14,6 +14,7 @@ Lesson 00 is released; six students submit the assignment folder (notebook and l
   copies what links point to): neither run nor graded, with the reason as her feedback.
 
 Then autograde, feedback and export: the gradebook and grades.csv hold what each one earned.
+`grader autograde --jobs 2` on three of the same submissions writes the same gradebook rows.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from expectations import FULL, PRICING_BROKEN, ZERO
+from gradebooks import submissions
+
+from grader._autograde import Outcome, autograde
 from grader._course import COURSE_DIR, nbgrader, release_assignment
 from grader._paths import SOLUTIONS_DIR, SUITES_DIR
 
@@ -38,7 +41,11 @@ SKIP = shutil.ignore_patterns("__pycache__", "release", "submitted", "autograded
 
 def solved(release: nbformat.NotebookNode, source: nbformat.NotebookNode, exercises) -> nbformat.NotebookNode:
     """The released notebook with the source's solution cells filled in for ``exercises``."""
-    answers = {c.metadata.nbgrader["grade_id"]: c.source for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = {
+        c.metadata.nbgrader["grade_id"]: c.source
+        for c in source.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     notebook = nbformat.from_dict(release)
     for cell in notebook.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
@@ -65,25 +72,41 @@ def course(tmp_path_factory, docker_image) -> Path:
             shutil.copy(content, target) if isinstance(content, Path) else target.write_text(content)
         nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")
 
-    submit("alice", solved(release, source, ["top_customers", "december_share", "discount_half_up"]),
-           SOLUTIONS_DIR / "00-hello")
+    submit(
+        "alice",
+        solved(release, source, ["top_customers", "december_share", "discount_half_up"]),
+        SOLUTIONS_DIR / "00-hello",
+    )
     submit("bob", release, released / "lab")
-    submit("carol", solved(release, source, ["top_customers"]), SOLUTIONS_DIR / "00-hello",
-           {"app/pricing.py": released / "lab" / "app" / "pricing.py"})
+    submit(
+        "carol",
+        solved(release, source, ["top_customers"]),
+        SOLUTIONS_DIR / "00-hello",
+        {"app/pricing.py": released / "lab" / "app" / "pricing.py"},
+    )
     forged = nbformat.from_dict(release)  # before the lab section: its heading and four part cells
     forged.cells.insert(-5, nbformat.v4.new_code_cell('import os\nos.environ["NBGRADER_EXECUTION"] = "no"'))
     fake = Path(__file__).parents[1] / "submissions" / "00-hello" / "hostile-fake-results"
-    submit("mallory", forged, released / "lab",
-           {str(p.relative_to(fake)): p for p in fake.rglob("*") if p.is_file()} | {"../lab-results.json": '{"score": 25}'})
+    submit(
+        "mallory",
+        forged,
+        released / "lab",
+        {str(p.relative_to(fake)): p for p in fake.rglob("*") if p.is_file()}
+        | {"../lab-results.json": '{"score": 25}'},
+    )
 
     break_in = nbformat.from_dict(release)
-    break_in.cells.insert(-5, nbformat.v4.new_code_cell(
-        "import shutil\n"
-        "try:\n"
-        f"    shutil.copytree({str(SOLUTIONS_DIR / '00-hello')!r}, 'lab', dirs_exist_ok=True)\n"
-        f"    open({str(course / 'eve-was-here')!r}, 'w').close()\n"
-        "except OSError as exc:\n"
-        "    print(exc)"))
+    break_in.cells.insert(
+        -5,
+        nbformat.v4.new_code_cell(
+            "import shutil\n"
+            "try:\n"
+            f"    shutil.copytree({str(SOLUTIONS_DIR / '00-hello')!r}, 'lab', dirs_exist_ok=True)\n"
+            f"    open({str(course / 'eve-was-here')!r}, 'w').close()\n"
+            "except OSError as exc:\n"
+            "    print(exc)"
+        ),
+    )
     submit("eve", break_in, released / "lab")
     submit("trudy", release, released / "lab")
     linked = course / "submitted" / "trudy" / ASSIGNMENT / "lab"
@@ -91,19 +114,22 @@ def course(tmp_path_factory, docker_image) -> Path:
     (linked / "app" / "pricing.py").symlink_to(SOLUTIONS_DIR / "00-hello" / "app" / "pricing.py")
     (linked / "notes.txt").symlink_to(SUITES_DIR / "00-hello" / "test_pricing.py")
 
+    shutil.copytree(course, course.parent / "parallel", symlinks=True)  # for grader autograde
     nbgrader(course, "autograde", ASSIGNMENT)
     nbgrader(course, "generate_feedback", ASSIGNMENT)
     nbgrader(course, "export")
     return course
 
 
-def grades(course: Path) -> dict[str, dict[str, float]]:
+def grades(course: Path, students=("alice", "bob", "carol", "mallory", "eve", "trudy")) -> dict[str, dict[str, float]]:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "duckshop-backend") as gradebook:
         return {
-            student: {g.name: g.score for g in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).grades}
-            for student in ("alice", "bob", "carol", "mallory", "eve", "trudy")
+            student: {
+                g.name: g.score for g in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, student).grades
+            }
+            for student in students
         }
 
 
@@ -131,7 +157,10 @@ def test_the_gradebook_scores_each_lab_part(course):
     assert lab_parts(scores["eve"]) == ZERO  # her kernel ran in a container, on a copy
     assert not (course / "eve-was-here").exists()
     assert {k: v for k, v in scores["carol"].items() if k in EXERCISES} == {
-        "top_customers_tests": 3, "december_share_tests": 0, "discount_half_up_tests": 0}
+        "top_customers_tests": 3,
+        "december_share_tests": 0,
+        "discount_half_up_tests": 0,
+    }
 
 
 def test_grades_csv_holds_each_students_total(course):
@@ -150,7 +179,7 @@ def test_grades_csv_holds_each_students_total(course):
 
 def test_feedback_shows_results_and_hints_but_no_hidden_code(course):
     page = (course / "feedback" / "carol" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
-    assert "Pricing in integer cents</b>: 0 of 6 points" in page
+    assert "0 of 6 points for Pricing in integer cents" in page
     manifest_hint = "course/00-welcome.ipynb"  # every hint names the lesson section to revisit
     assert manifest_hint in page
     for test_file in (SUITES_DIR / "00-hello").glob("test_*.py"):
@@ -164,3 +193,13 @@ def test_a_submission_of_symbolic_links_scores_zero_with_the_reason(course):
     page = (course / "feedback" / "trudy" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "the submission holds symbolic links (lab/app/pricing.py, lab/notes.txt)" in page
     assert "def test_" not in page
+
+
+def test_grader_autograde_in_parallel_writes_what_nbgrader_wrote(course):
+    """Three of the six (full marks, a broken part, refused links), two at a time: the same gradebook rows."""
+    parallel, chosen = course.parent / "parallel", ["alice", "carol", "trudy"]
+    summary = autograde(assignment=ASSIGNMENT, jobs=2, students=chosen, course_dir=parallel)
+    assert {s.student: s.outcome for s in summary.students} == dict.fromkeys(chosen, Outcome.GRADED)
+    sequential = submissions(course / "gradebook.db", ASSIGNMENT)
+    assert submissions(parallel / "gradebook.db", ASSIGNMENT) == {s: sequential[s] for s in chosen}
+    assert lab_parts(grades(parallel, chosen)["carol"]) == PRICING_BROKEN

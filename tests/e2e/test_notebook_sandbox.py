@@ -14,7 +14,8 @@ import pytest
 from traitlets.config import Config
 
 from grader._course import COURSE_DIR
-from grader._nbgrader import CELL_PREFIX, SandboxedExecute
+from grader._lessons import CELL_PREFIX
+from grader._nbgrader import SandboxedExecute
 
 pytestmark = pytest.mark.docker
 LESSONS = sorted(COURSE_DIR.glob("*.ipynb"))
@@ -32,7 +33,10 @@ def execute(tmp_path: Path, notebook: nbformat.NotebookNode, **traits) -> nbform
     """Run ``notebook`` as nbgrader's autograde would, in eve's assignment folder."""
     folder = assignment(tmp_path)
     step = SandboxedExecute(config=Config({"CourseDirectory": {"root": str(tmp_path)}}), **traits)
-    resources = {"nbgrader": {"student": "eve", "assignment": "hw", "notebook": "hw"}, "metadata": {"path": str(folder)}}
+    resources = {
+        "nbgrader": {"student": "eve", "assignment": "hw", "notebook": "hw"},
+        "metadata": {"path": str(folder)},
+    }
     executed, _ = step.preprocess(notebook, resources)
     return executed
 
@@ -51,7 +55,9 @@ def errors(cell) -> list[str]:
 
 def digest(folder: Path) -> str:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
-    return hashlib.sha256(b"".join(p.relative_to(folder).as_posix().encode() + p.read_bytes() for p in files)).hexdigest()
+    return hashlib.sha256(
+        b"".join(p.relative_to(folder).as_posix().encode() + p.read_bytes() for p in files)
+    ).hexdigest()
 
 
 @pytest.mark.slow
@@ -97,8 +103,9 @@ def test_a_cell_that_never_returns_is_interrupted_and_the_next_cells_run(tmp_pat
 
 
 def test_a_killed_kernel_keeps_what_ran_and_zeroes_the_rest(tmp_path):
-    executed = execute(tmp_path, cells("print('before')", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
-                                       "print('after')"))
+    executed = execute(
+        tmp_path, cells("print('before')", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)", "print('after')")
+    )
     assert stdout(executed.cells[0]) == "before\n" and not errors(executed.cells[0])
     for cell in executed.cells[1:]:
         assert any("not run to the end in the grading sandbox" in e and "Kernel died" in e for e in errors(cell))
@@ -106,16 +113,16 @@ def test_a_killed_kernel_keeps_what_ran_and_zeroes_the_rest(tmp_path):
 
 def test_a_notebook_past_its_deadline_is_stopped_with_the_reason(tmp_path):
     started = time.monotonic()
-    executed = execute(tmp_path, cells("print('quick')", "import time; time.sleep(60)", "print('never')"),
-                       timeout=120, deadline=8)
+    executed = execute(
+        tmp_path, cells("print('quick')", "import time; time.sleep(60)", "print('never')"), timeout=120, deadline=8
+    )
     assert time.monotonic() - started < 40
     assert stdout(executed.cells[0]) == "quick\n"
     assert any("did not finish within its 8 s limit" in e for e in errors(executed.cells[2]))
 
 
 def test_memory_beyond_the_limit_stops_the_notebook(tmp_path):
-    executed = execute(tmp_path, cells("print('small')", "hog = bytearray(2 * 2**30)", "print('never')"),
-                       memory_mb=512)
+    executed = execute(tmp_path, cells("print('small')", "hog = bytearray(2 * 2**30)", "print('never')"), memory_mb=512)
     assert stdout(executed.cells[0]) == "small\n"
     assert any("ran out of memory (512 MB)" in e for e in errors(executed.cells[2]))
 

@@ -24,10 +24,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from expectations import FULL, PRICING_BROKEN, ZERO
-from grader._gradescope import UID_ENV, export_gradescope
-from grader._paths import LABS_DIR, PACKAGE_DIR, SOLUTIONS_DIR
+
+from grader._gradescope import export_gradescope
+from grader._gradescope.run import UID_ENV
+from grader._paths import LABS_DIR, PACKAGE_DIR, SOLUTIONS_DIR, SUITE_AUTHORING_FILES
 
 LAB = "00-hello"
 TEST_UID = 10077
@@ -35,10 +36,32 @@ IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="starting learner code as its own user needs root")
 
 # What Gradescope's results.json accepts (its autograder specification), and nothing more.
-GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
-                  "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
-GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
-                   "tags", "visibility", "extra_data"}
+GRADESCOPE_TOP = {
+    "score",
+    "execution_time",
+    "output",
+    "output_format",
+    "test_output_format",
+    "test_name_format",
+    "visibility",
+    "stdout_visibility",
+    "extra_data",
+    "tests",
+    "leaderboard",
+}
+GRADESCOPE_TEST = {
+    "score",
+    "max_score",
+    "status",
+    "name",
+    "name_format",
+    "number",
+    "output",
+    "output_format",
+    "tags",
+    "visibility",
+    "extra_data",
+}
 VISIBILITY = {"visible", "hidden", "after_due_date", "after_published"}
 
 
@@ -59,8 +82,10 @@ def gradescope_python():
         return
     base = shutil.which(f"python{sys.version_info.major}.{sys.version_info.minor}", path="/usr/bin:/usr/local/bin")
     if base is None:
-        pytest.skip(f"the learner's user cannot run {sys.executable}, and there is no system python "
-                    f"{sys.version_info.major}.{sys.version_info.minor} to bridge with")
+        pytest.skip(
+            f"the learner's user cannot run {sys.executable}, and there is no system python "
+            f"{sys.version_info.major}.{sys.version_info.minor} to bridge with"
+        )
     bridge = Path(tempfile.mkdtemp(prefix="grader-gs-python-"))
     try:
         bridge.chmod(0o755)
@@ -70,7 +95,9 @@ def gradescope_python():
         (bridge_site / "course-venv.pth").write_text(f"{site}\n")
         python = str(bridge / "venv" / "bin" / "python")
         if not _runs_as_learner(python):
-            pytest.skip(f"the learner's user can run neither {sys.executable} nor a venv of {base} bridged to its packages")
+            pytest.skip(
+                f"the learner's user can run neither {sys.executable} nor a venv of {base} bridged to its packages"
+            )
         yield python
     finally:
         shutil.rmtree(bridge, ignore_errors=True)
@@ -78,8 +105,16 @@ def gradescope_python():
 
 def _runs_as_learner(python: str) -> bool:
     try:
-        result = subprocess.run([python, "-I", "-c", "import fastapi, uvicorn"], user=TEST_UID, group=TEST_UID,
-                                extra_groups=[], cwd="/", env={"PATH": "/usr/bin:/bin"}, capture_output=True, timeout=60)
+        result = subprocess.run(
+            [python, "-I", "-c", "import fastapi, uvicorn"],
+            user=TEST_UID,
+            group=TEST_UID,
+            extra_groups=[],
+            cwd="/",
+            env={"PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            timeout=60,
+        )
     except OSError:
         return False
     return result.returncode == 0
@@ -97,7 +132,7 @@ class Gradescope:
     """Simulated /autograder roots: ``prepare(submission)`` makes one, ``run(root)`` grades in it."""
 
     def __init__(self, archive: Path, python: str):
-        self.archive, self.python, self.roots = archive, python, []
+        self.archive, self.python, self.roots = archive, python, list[Path]()
 
     def prepare(self, submission: Path) -> Path:
         root = Path(tempfile.mkdtemp(prefix="grader-gs-root-"))
@@ -110,9 +145,18 @@ class Gradescope:
 
     def run(self, root: Path, **env) -> tuple[dict, subprocess.CompletedProcess]:
         process = subprocess.run(
-            [str(root / "run_autograder")], cwd=root, capture_output=True, text=True, timeout=300,
-            env={**os.environ, "GRADESCOPE_ROOT": str(root), "GRADESCOPE_PYTHON": self.python, UID_ENV: str(TEST_UID),
-                 **env},
+            [str(root / "run_autograder")],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={
+                **os.environ,
+                "GRADESCOPE_ROOT": str(root),
+                "GRADESCOPE_PYTHON": self.python,
+                UID_ENV: str(TEST_UID),
+                **env,
+            },
         )
         results = root / "results" / "results.json"
         assert results.is_file(), process.stdout + process.stderr
@@ -157,24 +201,41 @@ def test_the_archive_holds_the_scripts_the_grader_and_only_this_labs_suite(archi
         contents = {name: zf.read(name) for name in infos}
     names = sorted(infos)
     assert names == list(infos), "entries are sorted"
-    assert {name.split("/")[0] for name in names} == {"setup.sh", "run_autograder", "requirements.txt", "README.md", "grader"}
+    assert {name.split("/")[0] for name in names} == {
+        "setup.sh",
+        "run_autograder",
+        "requirements.txt",
+        "README.md",
+        "grader",
+    }
     for script in ("setup.sh", "run_autograder"):
         assert (infos[script].external_attr >> 16) & 0o777 == 0o755, script
-    assert all((info.external_attr >> 16) & 0o777 == 0o644 for name, info in infos.items()
-               if name not in ("setup.sh", "run_autograder"))
+    assert all(
+        (info.external_attr >> 16) & 0o777 == 0o644
+        for name, info in infos.items()
+        if name not in ("setup.sh", "run_autograder")
+    )
     assert all(info.date_time == (1980, 1, 1, 0, 0, 0) for info in infos.values())
-    suite = [name for name in names if name.startswith("grader/labs/")]
-    assert suite and all(name.startswith(f"grader/labs/{LAB}/") for name in suite), suite
-    expected_suite = sorted(p.relative_to(PACKAGE_DIR).as_posix() for p in (PACKAGE_DIR / "labs" / LAB).rglob("*")
-                            if p.is_file() and "__pycache__" not in p.parts)
+    suite = [name for name in names if name.startswith("grader/suites/")]
+    assert suite and all(name.startswith(f"grader/suites/{LAB}/") for name in suite), suite
+    expected_suite = sorted(
+        p.relative_to(PACKAGE_DIR).as_posix()
+        for p in (PACKAGE_DIR / "suites" / LAB).rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.name not in SUITE_AUTHORING_FILES
+    )
     assert [name.removeprefix("grader/") for name in suite] == expected_suite
-    assert "grader/_sandbox/supervise.py" in names and "grader/_gradescope.py" in names
+    assert not [n for n in names if n.rsplit("/", 1)[-1] in SUITE_AUTHORING_FILES], "mutation reports stay home"
+    assert "grader/_sandbox/supervise.py" in names and "grader/_gradescope/run.py" in names
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".pyo"))]
-    assert not [n for n in names if n.startswith(("solutions/", "labs/", "grader/image/"))]
+    assert not [n for n in names if n.startswith(("solutions/", "labs/", "grader/image/", "grader/_new_lab/"))]
     assert contents["requirements.txt"] == (PACKAGE_DIR / "image" / "requirements.txt").read_bytes()
     # No file of the solution or the scaffold, under any name (the tiny shared ones aside).
-    learner_files = {p.read_bytes() for base in (SOLUTIONS_DIR, LABS_DIR) for p in (base / LAB).rglob("*")
-                     if p.is_file() and p.stat().st_size > 200}
+    learner_files = {
+        p.read_bytes()
+        for base in (SOLUTIONS_DIR, LABS_DIR)
+        for p in (base / LAB).rglob("*")
+        if p.is_file() and p.stat().st_size > 200
+    }
     assert not learner_files & set(contents.values())
 
 
@@ -196,12 +257,17 @@ def test_the_scripts_are_valid_bash_and_services_come_from_the_manifest(archive,
 
 
 def test_the_cli_exports_and_rejects_an_unknown_lab(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "grader", "export", "gradescope", LAB, "--out", str(tmp_path / "a.zip")],
-                        capture_output=True, text=True, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "grader", "export", "gradescope", LAB, "--out", str(tmp_path / "a.zip")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert ok.returncode == 0 and ok.stdout.strip() == str(tmp_path / "a.zip"), ok.stderr
     assert zipfile.is_zipfile(tmp_path / "a.zip")
-    bad = subprocess.run([sys.executable, "-m", "grader", "export", "gradescope", "99-nope"],
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "grader", "export", "gradescope", "99-nope"], capture_output=True, text=True, timeout=120
+    )
     assert bad.returncode == 2 and bad.stderr.startswith("grader: unknown lab '99-nope'"), bad.stderr
 
 
@@ -266,15 +332,29 @@ def test_learner_code_can_neither_read_the_suite_nor_write_results_or_its_own_co
     (root / "results").mkdir()
     (root / "results" / "results.json").write_text("{}")
     source = root / "source"
-    (root / "submission" / "app" / "pricing.py").write_text(HOSTILE_PRICING.format(
-        results=str(root / "results" / "results.json"), source=str(source), suite=str(source / "grader" / "labs" / LAB)))
-    (root / "submission" / "app" / "suite_link.py").symlink_to(source / "grader" / "labs" / LAB / "test_pricing.py")
+    (root / "submission" / "app" / "pricing.py").write_text(
+        HOSTILE_PRICING.format(
+            results=str(root / "results" / "results.json"),
+            source=str(source),
+            suite=str(source / "grader" / "suites" / LAB),
+        )
+    )
     data, _ = gradescope.run(root)
     assert part_scores(data) == PRICING_BROKEN
     pricing = [t for t in data["tests"] if t["tags"] == ["pricing"]]
     assert pricing and all("Permission denied" in t["output"] for t in pricing), [t["output"][:300] for t in pricing]
     text = json.dumps(data)
     assert "LEAKED" not in text and "FORGED" not in text and "def test_" not in text
+
+
+@needs_root
+def test_a_submission_holding_a_link_is_refused_in_one_line(gradescope):
+    root = gradescope.prepare(SOLUTIONS_DIR / LAB)
+    suite_file = root / "source" / "grader" / "suites" / LAB / "test_pricing.py"
+    (root / "submission" / "app" / "suite_link.py").symlink_to(suite_file)
+    data, _ = gradescope.run(root)
+    assert data["score"] == 0 and "symbolic link (app/suite_link.py)" in data["output"]
+    assert "def test_" not in json.dumps(data)
 
 
 def test_a_result_exists_even_when_python_cannot_start(gradescope):
@@ -287,9 +367,18 @@ def test_a_result_exists_even_when_python_cannot_start(gradescope):
 def test_a_missing_submission_is_an_error_result(archive, gradescope_python, tmp_path):
     root = tmp_path / "autograder"
     unpack(archive, root / "source")
-    process = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True, text=True, timeout=120,
-                             env={**os.environ, "GRADESCOPE_ROOT": str(root), "GRADESCOPE_PYTHON": gradescope_python,
-                                  UID_ENV: str(TEST_UID)})
+    process = subprocess.run(
+        [str(root / "source" / "run_autograder")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "GRADESCOPE_ROOT": str(root),
+            "GRADESCOPE_PYTHON": gradescope_python,
+            UID_ENV: str(TEST_UID),
+        },
+    )
     data = json.loads((root / "results" / "results.json").read_text())
     assert_gradescope_clean(data)
     assert data["score"] == 0 and data["extra_data"]["status"] == "error", process.stdout + process.stderr

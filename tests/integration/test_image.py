@@ -110,8 +110,7 @@ def grading_image(docker_image):
 
 def run_in(client, image, script, *, user="root"):
     """Run ``sh -c script`` in a throwaway container: (exit status, output)."""
-    container = client.containers.create(image, ["sh", "-c", script], user=user,
-                                         network_disabled=True)
+    container = client.containers.create(image, ["sh", "-c", script], user=user, network_disabled=True)
     try:
         container.start()
         status = container.wait(timeout=120)["StatusCode"]
@@ -122,27 +121,34 @@ def run_in(client, image, script, *, user="root"):
 
 @pytest.mark.docker
 def test_image_has_the_venv_with_pytest(docker_client, grading_image):
-    status, out = run_in(docker_client, grading_image,
-                         'command -v python; python -c "import sys, pytest; print(sys.prefix)"')
+    status, out = run_in(
+        docker_client, grading_image, 'command -v python; python -c "import sys, pytest; print(sys.prefix)"'
+    )
     assert status == 0, out
     assert out.split() == ["/opt/venv/bin/python", "/opt/venv"]
 
 
 @pytest.mark.docker
 def test_postgres_can_initdb_and_redis_runs(docker_client, grading_image):
-    status, out = run_in(docker_client, grading_image,
-                         'test -x "$PG_BIN/initdb" && initdb -D /tmp/pgdata >/dev/null 2>&1 '
-                         "&& test -f /tmp/pgdata/PG_VERSION && redis-server --version",
-                         user="postgres")
+    status, out = run_in(
+        docker_client,
+        grading_image,
+        'test -x "$PG_BIN/initdb" && initdb -D /tmp/pgdata >/dev/null 2>&1 '
+        "&& test -f /tmp/pgdata/PG_VERSION && redis-server --version",
+        user="postgres",
+    )
     assert status == 0, out
     assert "Redis server" in out
 
 
 @pytest.mark.docker
 def test_learner_user_and_locked_grader_dir(docker_client, grading_image):
-    status, out = run_in(docker_client, grading_image,
-                         "id -u learner; id -g learner; stat -c %a:%U /opt/grader; "
-                         "ls -d /opt/grader/grader /opt/grader/lab /opt/grader/results /submission")
+    status, out = run_in(
+        docker_client,
+        grading_image,
+        "id -u learner; id -g learner; stat -c %a:%U /opt/grader; "
+        "ls -d /opt/grader/grader /opt/grader/lab /opt/grader/results /submission",
+    )
     assert status == 0, out
     assert out.split()[:3] == ["10001", "10001", "700:root"]
     status, out = run_in(docker_client, grading_image, "ls /opt/grader/lab", user="learner")
@@ -157,8 +163,7 @@ def test_ensure_image_is_a_noop_when_the_tag_exists(docker_client, grading_image
     monkeypatch.setattr(docker_client.api, "build", refuse)
     monkeypatch.setattr(_image, "ensure_wheelhouse", refuse)
     started = time.monotonic()
-    tag = _image.ensure_image(client=docker_client, base_image=os.environ.get("BASE_IMAGE"),
-                              log=refuse)
+    tag = _image.ensure_image(client=docker_client, base_image=os.environ.get("BASE_IMAGE"), log=refuse)
     assert tag == grading_image
     assert time.monotonic() - started < 5
 

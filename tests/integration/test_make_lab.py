@@ -21,20 +21,36 @@ def test_make_lab_serves_the_welcome_lesson():
     port, token = free_port(), "course-test"
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent/docker.sock"}  # prove Docker isn't needed
-    lab = subprocess.Popen(["make", "lab", f"JUPYTER_ARGS={args}"], cwd=REPO_ROOT, env=env, start_new_session=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lab = subprocess.Popen(
+        ["make", "lab", f"JUPYTER_ARGS={args}"],
+        cwd=REPO_ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline, answer = time.monotonic() + 90, None
         while time.monotonic() < deadline and lab.poll() is None:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/api/contents/workspace/00-welcome.ipynb",
-                                   params={"token": token, "content": 0}, timeout=2)
+                answer = httpx.get(
+                    f"http://127.0.0.1:{port}/api/contents/workspace/00-welcome.ipynb",
+                    params={"token": token, "content": 0},
+                    timeout=2,
+                )
                 break
             except httpx.TransportError:
                 time.sleep(0.5)
         assert answer is not None, f"JupyterLab did not answer: {lab.stdout.read1().decode() if lab.poll() else ''}"
         assert answer.status_code == 200 and answer.json()["type"] == "notebook"
-        assert httpx.get(f"http://127.0.0.1:{port}/lab", params={"token": token}, timeout=5).status_code == 200
+        page = httpx.get(f"http://127.0.0.1:{port}/lab", params={"token": token}, timeout=5)
+        assert page.status_code == 200
+        # A learner's JupyterLab: nbgrader's instructor tools and the news pop-up are off.
+        for plugin in ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                       "@jupyterlab/apputils-extension:announcements"):  # fmt: skip
+            assert f'"{plugin}"' in page.text.split("jupyter-config-data", 1)[1].split("</script>", 1)[0]
+        formgrader = httpx.get(f"http://127.0.0.1:{port}/formgrader", params={"token": token}, timeout=5)
+        assert formgrader.status_code == 404
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -81,8 +81,12 @@ def test_same_output_in_processes_with_different_hash_seeds(tmp_path):
     for hash_seed in ("1", "2"):
         out = tmp_path / hash_seed
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}
-        subprocess.run([sys.executable, "-m", "shopdata", "--orders", "1500", "--export", str(out)],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "shopdata", "--orders", "1500", "--export", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
         digests.add(tuple(p.read_bytes() for p in sorted(out.iterdir())))
     assert len(digests) == 1
 
@@ -111,9 +115,7 @@ def test_gzip_export_is_reproducible_and_reads_back(tmp_path):
     for table, path in first.items():
         assert path.name.endswith(".csv.gz")
         assert path.read_bytes() == second[table].read_bytes()
-    assert rows_by_table(shopdata.read_csv(tmp_path / "a")) == rows_by_table(
-        shopdata.generate(orders=300, seed=3)
-    )
+    assert rows_by_table(shopdata.read_csv(tmp_path / "a")) == rows_by_table(shopdata.generate(orders=300, seed=3))
 
 
 # --- the loaded default dataset ------------------------------------------------------------
@@ -189,21 +191,33 @@ def test_the_data_looks_like_a_shop(engine):
 
 # --- constraints ------------------------------------------------------------------------------
 
+
 def good_rows(conn) -> dict:
     """One valid new row per table; each bad case below breaks exactly one rule."""
     order_1_products = set(conn.scalars(select(order_items.c.product_id).where(order_items.c.order_id == 1)))
     free_product = min(set(range(1, 41)) - order_1_products)
     an_order_without_payment = conn.scalar(
-        select(orders.c.id).where(orders.c.id.not_in(select(payments.c.order_id))).limit(1))
+        select(orders.c.id).where(orders.c.id.not_in(select(payments.c.order_id))).limit(1)
+    )
     when = datetime(2025, 1, 1)
     return {
         "products": {"sku": "DUCK-999", "name": "Test Duck", "category": "test", "price_cents": 100, "stock": 1},
-        "customers": {"email": "new@example.com", "name": "New", "city": "Duckburg", "country": "US",
-                      "created_at": when},
+        "customers": {
+            "email": "new@example.com",
+            "name": "New",
+            "city": "Duckburg",
+            "country": "US",
+            "created_at": when,
+        },
         "orders": {"customer_id": 1, "status": "paid", "created_at": when, "total_cents": 0},
         "order_items": {"order_id": 1, "product_id": free_product, "quantity": 1, "unit_price_cents": 100},
-        "payments": {"order_id": an_order_without_payment, "status": "captured", "method": "card",
-                     "amount_cents": 0, "created_at": when},
+        "payments": {
+            "order_id": an_order_without_payment,
+            "status": "captured",
+            "method": "card",
+            "amount_cents": 0,
+            "created_at": when,
+        },
         "customer 1": dict(conn.execute(select(customers).where(customers.c.id == 1)).mappings().one()),
         "item 1": dict(conn.execute(select(order_items).where(order_items.c.id == 1)).mappings().one()),
     }
@@ -263,10 +277,12 @@ def test_load_20k_orders_into_sqlite(tmp_path):
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(orders)) == 20_000
         assert conn.scalar(select(func.count()).select_from(order_items)) == counts["order_items"]
-        mismatched = conn.scalar(text(
-            "SELECT count(*) FROM orders o WHERE total_cents != "
-            "(SELECT sum(quantity * unit_price_cents) FROM order_items i WHERE i.order_id = o.id)"
-        ))
+        mismatched = conn.scalar(
+            text(
+                "SELECT count(*) FROM orders o WHERE total_cents != "
+                "(SELECT sum(quantity * unit_price_cents) FROM order_items i WHERE i.order_id = o.id)"
+            )
+        )
         assert mismatched == 0
     engine.dispose()
     assert elapsed < 20, f"loading 20,000 orders took {elapsed:.1f} s"
@@ -368,7 +384,8 @@ def _summary(conn):
         "revenue": conn.scalar(select(func.sum(orders.c.total_cents))),
         "statuses": dict(conn.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all()),
         "last_order": conn.execute(
-            select(orders.c.id, orders.c.created_at).order_by(orders.c.id.desc()).limit(1)).one(),
+            select(orders.c.id, orders.c.created_at).order_by(orders.c.id.desc()).limit(1)
+        ).one(),
     }
 
 
@@ -379,9 +396,12 @@ def test_load_into_postgresql(postgres_url, engine):
         with pg.connect() as conn:
             on_pg = _summary(conn)
             pg_time = on_pg.pop("last_order")
-            created_at_type = conn.scalar(text(
-                "SELECT data_type FROM information_schema.columns "
-                "WHERE table_name = 'orders' AND column_name = 'created_at'"))
+            created_at_type = conn.scalar(
+                text(
+                    "SELECT data_type FROM information_schema.columns "
+                    "WHERE table_name = 'orders' AND column_name = 'created_at'"
+                )
+            )
             assert created_at_type == "timestamp with time zone"
         with engine.connect() as conn:
             on_sqlite = _summary(conn)
@@ -389,15 +409,45 @@ def test_load_into_postgresql(postgres_url, engine):
         assert on_pg == on_sqlite  # the same shop, whatever the engine
         assert on_pg["counts"] == counts
         assert pg_time.id == sqlite_time.id
-        assert pg_time.created_at.astimezone(timezone.utc).replace(tzinfo=None) == sqlite_time.created_at
+        assert pg_time.created_at.astimezone(UTC).replace(tzinfo=None) == sqlite_time.created_at
 
         with pg.begin() as conn:  # ids keep counting after the loaded rows
-            new_id = conn.execute(insert(customers).returning(customers.c.id), {
-                "email": "new.duck.fan@example.com", "name": "New Fan", "city": "Duckburg",
-                "country": "US", "created_at": shopdata.END,
-            }).scalar_one()
+            new_id = conn.execute(
+                insert(customers).returning(customers.c.id),
+                {
+                    "email": "new.duck.fan@example.com",
+                    "name": "New Fan",
+                    "city": "Duckburg",
+                    "country": "US",
+                    "created_at": shopdata.END,
+                },
+            ).scalar_one()
             assert new_id == counts["customers"] + 1
         with pg.connect() as conn, pytest.raises(IntegrityError):
             conn.execute(products.update().where(products.c.id == 1).values(price_cents=-1))
     finally:
         pg.dispose()
+
+
+def test_throwaway_servers_start_answer_and_vanish():
+    import redis as redis_client
+
+    from shopdata.servers import postgres, redis
+
+    with postgres() as url:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT 1")).scalar() == 1
+        engine.dispose()
+    with redis() as url:
+        client = redis_client.Redis.from_url(url)
+        assert client.ping()
+        client.close()
+
+
+def test_a_missing_server_is_one_clear_line(monkeypatch):
+    import shopdata.servers as servers
+
+    monkeypatch.setattr(servers.shutil, "which", lambda name: None)
+    with pytest.raises(servers.ServerUnavailable, match="apt install redis-server"), servers.redis():
+        pass

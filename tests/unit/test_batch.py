@@ -8,8 +8,10 @@ import threading
 import jsonschema
 import pytest
 
+import grader._batch.run
 from grader import GraderError, Results, load_manifest
-from grader._batch import BatchInterrupted, batch, cache_key, default_out, grading_context
+from grader._batch import BatchInterrupted, batch, default_out
+from grader._batch.cache import cache_key, grading_context
 from grader._paths import SCHEMA_PATH, SUITES_DIR
 from grader._results import PartResult
 
@@ -19,7 +21,7 @@ PARTS = [p.id for p in MANIFEST.parts]  # health (3), quotes (4), validation (4)
 
 class FakeGrade:
     """Grades by reading ``grade.txt`` in the submission: ``full``, ``zero``, ``half``,
-    ``docker-down`` (an infrastructure error), ``docker-broke`` (graded, but Docker broke off), ``raise``."""
+    ``docker-down`` (no sandbox ran), ``docker-broke`` (Docker broke the run off), ``raise``."""
 
     def __init__(self):
         self.calls = []
@@ -35,17 +37,34 @@ class FakeGrade:
         what = (submission / "grade.txt").read_text().strip() if (submission / "grade.txt").exists() else "zero"
         if what == "raise":
             raise RuntimeError("the fake grader fell over")
-        if what == "docker-down":
-            return Results.error(lab=lab, message="Docker is not available (DockerException); start it",
-                                 backend="none", max_score=manifest.max_score)
-        scores = {"full": {p.id: p.points for p in manifest.parts}, "half": {"health": 3, "quotes": 1},
-                  "docker-broke": {"health": 3}}.get(what, {})
+        if what in ("docker-down", "docker-broke"):
+            return Results.error(
+                lab=lab,
+                message="Docker is not available (DockerException); start it"
+                if what == "docker-down"
+                else "Docker failed while grading: 404 container not found",
+                backend="none" if what == "docker-down" else "docker",
+                max_score=manifest.max_score,
+                infrastructure_failure=True,
+            )
+        scores = {
+            "full": {p.id: p.points for p in manifest.parts},
+            "half": {"health": 3, "quotes": 1},
+        }.get(what, {})
         parts = tuple(PartResult(p.id, p.title, scores.get(p.id, 0), p.points) for p in manifest.parts)
         total = sum(p.score for p in parts)
-        message = f"{total:g} points" + (" (Docker failed while grading: 404 container not found)" if what == "docker-broke" else "")
-        return Results(lab=lab, title=manifest.title, score=total, max_score=manifest.max_score,
-                       status="passed" if total == manifest.max_score else "failed", backend=backend,
-                       duration_s=0.1, message=message, parts=parts)
+        message = f"{total:g} points"
+        return Results(
+            lab=lab,
+            title=manifest.title,
+            score=total,
+            max_score=manifest.max_score,
+            status="passed" if total == manifest.max_score else "failed",
+            backend=backend,
+            duration_s=0.1,
+            message=message,
+            parts=parts,
+        )
 
 
 @pytest.fixture
@@ -90,7 +109,10 @@ def test_every_student_gets_a_json_and_one_gradebook_row(klass, fake):
     rows = gradebook(summary)
     assert list(rows[0]) == ["student", "status", "score", "max_score", *PARTS, "message"]
     assert [(r["student"], r["status"], r["score"], r["max_score"]) for r in rows] == [
-        ("alice", "passed", "17", "17"), ("bob", "failed", "4", "17"), ("carol", "failed", "0", "17")]
+        ("alice", "passed", "17", "17"),
+        ("bob", "failed", "4", "17"),
+        ("carol", "failed", "0", "17"),
+    ]
     assert [rows[1][p] for p in PARTS] == ["3", "1", "0", "0"]
     schema = json.loads(SCHEMA_PATH.read_text())
     for row in summary.students:
@@ -114,7 +136,7 @@ def test_a_rerun_grades_nothing_again_and_a_changed_submission_only(klass, fake)
     assert [(r["student"], r["score"]) for r in rows] == [("alice", "4"), ("bob", "17"), ("carol", "4")]
 
 
-def test_the_key_ignores_caches_but_not_names_bytes_or_links(klass):
+def test_the_key_ignores_caches_and_compiled_code_but_not_names_bytes_or_modes(klass):
     context = grading_context(MANIFEST)
     folder = student(klass, "alice")
     key = cache_key(context, folder)
@@ -123,17 +145,23 @@ def test_the_key_ignores_caches_but_not_names_bytes_or_links(klass):
     (folder / ".pytest_cache").mkdir()
     (folder / ".pytest_cache" / "v").write_text("x")
     (folder / "stray.pyc").write_bytes(b"\0")
+    (folder / "native.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
     assert cache_key(context, folder) == key
     (folder / "app" / "main.py").write_text("# alice!\n")
     changed = cache_key(context, folder)
     assert changed != key
     (folder / "app" / "main.py").rename(folder / "app" / "other.py")
-    assert cache_key(context, folder) not in (key, changed)
+    renamed = cache_key(context, folder)
+    assert renamed not in (key, changed)
+    (folder / "app" / "other.py").chmod(0o755)
+    assert cache_key(context, folder) != renamed, "an executable bit is staged, so it is hashed"
+
+
+def test_a_submission_with_a_link_gets_no_key(klass):
+    folder = student(klass, "alice")
     (folder / "link").symlink_to("/etc/hostname")
-    linked = cache_key(context, folder)
-    (folder / "link").unlink()
-    (folder / "link").symlink_to("/etc/passwd")
-    assert cache_key(context, folder) != linked
+    with pytest.raises(GraderError, match=r"symbolic link \(link\)"):
+        cache_key(grading_context(MANIFEST), folder)
 
 
 def test_a_changed_hidden_suite_regrades_everyone(klass, fake, tmp_path):
@@ -155,10 +183,14 @@ def test_infrastructure_errors_are_stored_but_never_cached(klass, fake):
     student(klass, "bob", "docker-broke")
     student(klass, "carol", "full")
     first = run(klass, fake)
-    assert (first.graded, first.errors, first.exit_code) == (2, 1, 2)
+    assert (first.graded, first.errors, first.exit_code) == (1, 2, 2)
     rows = {r["student"]: r for r in gradebook(first)}
     assert (rows["alice"]["status"], rows["alice"]["health"]) == ("error", "")
     assert rows["alice"]["message"].startswith("Docker is not available")
+    assert (rows["bob"]["status"], rows["bob"]["message"]) == (
+        "error",
+        "Docker failed while grading: 404 container not found",
+    )
     assert json.loads((first.out / "results" / "alice.json").read_text())["status"] == "error"
     assert sorted(p.name for p in (first.out / "cache").iterdir()) == ["carol.key"]
     run(klass, fake)
@@ -217,9 +249,12 @@ def test_subdir_grades_a_folder_inside_each_students(klass, fake, tmp_path):
     (klass / "dave" / "lab").symlink_to(student(tmp_path, "elsewhere"))
     summary = run(klass, fake, subdir="lab", out=tmp_path / "out")
     rows = {r["student"]: (r["status"], r["score"], r["message"]) for r in gradebook(summary)}
-    assert rows == {"alice": ("passed", "17", "17 points"), "bob": ("failed", "4", "4 points"),
-                    "carol": ("error", "0", "no lab/ folder in the student's folder"),
-                    "dave": ("error", "0", "lab/ is a symlink to outside the student's folder")}
+    assert rows == {
+        "alice": ("passed", "17", "17 points"),
+        "bob": ("failed", "4", "4 points"),
+        "carol": ("error", "0", "no lab/ folder in the student's folder"),
+        "dave": ("error", "0", "lab/ is a symlink to outside the student's folder"),
+    }
     assert summary.gradebook == tmp_path / "out" / "gradebook.csv"
     for bad in ("../lab", "/lab", ""):
         with pytest.raises(GraderError, match="--subdir"):
@@ -243,16 +278,29 @@ def test_a_local_grade_is_redone_when_the_batch_runs_on_docker(klass, fake):
     assert len(fake.calls) == 2
 
 
-def test_ctrl_c_keeps_what_finished_and_a_rerun_grades_the_rest(klass, fake):
+def test_ctrl_c_keeps_what_finished_and_a_rerun_grades_the_rest(klass, fake, monkeypatch):
     for name in ("alice", "bob", "carol", "dave"):
         student(klass, name, "half")
+    stopping = threading.Event()  # the gradings after the first wait until the batch stops them
+
+    def slow_after_the_first(**kwargs):
+        if fake.calls:
+            stopping.wait(timeout=30)
+        return fake(**kwargs)
+
+    def stop_running(futures, backend):
+        stopping.set()
+        original_stop_running(futures, backend)
+
+    original_stop_running = grader._batch.run.stop_running
+    monkeypatch.setattr(grader._batch.run, "stop_running", stop_running)
 
     def interrupt_after_the_first(done, total, latest):
         if done == 1:
             raise KeyboardInterrupt
 
     with pytest.raises(BatchInterrupted) as caught:
-        run(klass, fake, jobs=1, progress=interrupt_after_the_first)
+        run(klass, slow_after_the_first, jobs=1, progress=interrupt_after_the_first)
     summary = caught.value.summary
     assert isinstance(caught.value, KeyboardInterrupt) and summary.interrupted and summary.exit_code == 130
     graded_before = len(fake.calls)
@@ -274,7 +322,12 @@ def test_progress_counts_every_student_once(klass, fake):
     events = []
     run(klass, fake, progress=lambda done, total, latest: events.append((done, total, latest and latest.student)))
     assert events[0] == (0, 4, None)
-    assert [e[0] for e in events] == [0, 1, 2, 3, 4] and {e[2] for e in events[1:]} == {"alice", "bob", "carol", "empty"}
+    assert [e[0] for e in events] == [0, 1, 2, 3, 4] and {e[2] for e in events[1:]} == {
+        "alice",
+        "bob",
+        "carol",
+        "empty",
+    }
     events.clear()
     run(klass, fake, progress=lambda done, total, latest: events.append((done, total, latest and latest.cached)))
     assert [e[:2] for e in events] == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]
@@ -305,3 +358,27 @@ def test_long_messages_are_one_short_line_in_the_gradebook(klass):
     summary = batch(lab="00-hello", submissions=klass, grade=chatty)
     message = gradebook(summary)[0]["message"]
     assert message.startswith("line one line two x") and message.endswith("...") and len(message) == 200
+
+
+def test_student_ids_of_any_characters_get_files_no_other_id_shares(klass, fake):
+    names = ["alice", "Alice", "ALICE", "bob smith", "=cmd|' -C calc'!A0", "new\nline", "é" * 120, "x-0123456789abcdef"]
+    for name in names:
+        student(klass, name, "half")
+    summary = run(klass, fake, jobs=4)
+    assert summary.errors == 0 and sorted(s.student for s in summary.students) == sorted(names)
+    paths = [s.results_path for s in summary.students]
+    assert len({p.name.lower() for p in paths}) == len(names), "no two ids share a file, whatever the disk's case"
+    assert all(len(p.name.encode()) <= 255 and "/" not in p.name and "\n" not in p.name for p in paths)
+    assert (summary.out / "results" / "alice.json").is_file(), "a plain id keeps its own name"
+    assert len(list((summary.out / "logs").iterdir())) == len(names)
+    assert gradebook(summary)[0]["student"].startswith("'="), "a formula-like id is text"
+
+
+def test_one_students_broken_submission_changes_no_other_row(klass, fake):
+    student(klass, "alice", "full")
+    (student(klass, "mallory", "full") / "link").symlink_to("../alice/app/main.py")
+    summary = run(klass, fake)
+    rows = {r["student"]: r for r in gradebook(summary)}
+    assert (rows["alice"]["status"], rows["alice"]["score"]) == ("passed", "17")
+    assert rows["mallory"]["status"] == "error" and "symbolic link (link)" in rows["mallory"]["message"]
+    assert fake.graded() == ["alice"]

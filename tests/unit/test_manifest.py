@@ -49,12 +49,15 @@ def test_lab_ids_cannot_walk_out_of_the_suites(lab):
         load_manifest(lab)
 
 
-@pytest.mark.parametrize("text, problem", [
-    ("title = ", "invalid manifest"),
-    ("parts = []", "invalid manifest"),
-    (MINIMAL + "[learner]\nservices = ['mysql']\n", "unknown services"),
-    (MINIMAL + "[limits]\nmemroy_mb = 3\n", "invalid manifest"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        ("title = ", "invalid manifest"),
+        ("parts = []", "invalid manifest"),
+        (MINIMAL + "[learner]\nservices = ['mysql']\n", "unknown services"),
+        (MINIMAL + "[limits]\nmemroy_mb = 3\n", "invalid manifest"),
+    ],
+)
 def test_broken_manifests_are_one_line_errors(tmp_path, text, problem):
     with pytest.raises(GraderError, match=problem):
         load_manifest("demo", write_manifest(tmp_path, text))
@@ -66,3 +69,25 @@ def test_every_shipped_lab_manifest_loads():
         manifest = load_manifest(lab)
         assert manifest.max_score > 0
         assert all(test.hint.strip() for _, test in manifest.tests), f"{lab}: every test needs a hint"
+
+
+TWO_PARTS = (
+    MINIMAL
+    + """
+[[parts]]
+id = "two"
+title = "Part two"
+  [[parts.tests]]
+  name = "test_b.py::test_z"
+  hint = "the other section"
+"""
+)
+
+
+def test_select_keeps_only_the_parts_asked_for(tmp_path):
+    manifest = load_manifest("demo", write_manifest(tmp_path, TWO_PARTS))
+    only_two = manifest.select(["two"])
+    assert (only_two.partial, [p.id for p in only_two.parts], only_two.max_score) == (True, ["two"], 1)
+    assert not manifest.partial and manifest.max_score == 4
+    with pytest.raises(GraderError, match="demo has no part 'three' \\(its parts: one, two\\)"):
+        manifest.select(["three"])

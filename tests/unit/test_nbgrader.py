@@ -1,28 +1,48 @@
 """nbgrader's autograde steps: a lab cell's outputs (the part's tests for feedback, and a score
 nbgrader reads as partial credit), and a notebook's outputs brought back from the sandbox."""
 
+import dataclasses
+
 import nbformat
 import pytest
 from nbgrader.utils import determine_grade
 
 from grader import GraderError, PartResult, Results, TestResult, load_manifest
-from grader._backends._common import DOCKER_FAILED
-from grader._nbgrader import grading_broke, lab_cells, merge_executed, part_outputs, symlinks_problem
+from grader._lessons import lab_cells
+from grader._nbgrader import grading_broke, merge_executed, part_outputs, symlinks_problem
+from grader._results import BackendName, Status
 from grader._scoring import SandboxRun, score
 
 
-def results(**overrides) -> Results:
+def results(**overrides: object) -> Results:
     tests = (
-        TestResult(name="test_ok", part="pricing", score=2, max_score=2, status="passed"),
-        TestResult(name="test_rounding", part="pricing", score=0, max_score=4, status="failed",
-                   message="got <script>alert(1)</script>", hint="round half up (lesson 00)"),
-        TestResult(name="test_health", part="health", score=3, max_score=3, status="passed"),
+        TestResult(name="test_ok", part="pricing", score=2, max_score=2, status=Status.PASSED),
+        TestResult(
+            name="test_rounding",
+            part="pricing",
+            score=0,
+            max_score=4,
+            status=Status.FAILED,
+            message="got <script>alert(1)</script>",
+            hint="round half up (lesson 00)",
+        ),
+        TestResult(name="test_health", part="health", score=3, max_score=3, status=Status.PASSED),
     )
-    parts = (PartResult(id="pricing", title="Pricing", score=2, max_score=6),
-             PartResult(id="health", title="Health", score=3, max_score=3))
-    fields = dict(lab="00-hello", score=5, max_score=9, status="failed", backend="docker", duration_s=1.0,
-                  parts=parts, tests=tests)
-    return Results(**(fields | overrides))
+    parts = (
+        PartResult(id="pricing", title="Pricing", score=2, max_score=6),
+        PartResult(id="health", title="Health", score=3, max_score=3),
+    )
+    example = Results(
+        lab="00-hello",
+        score=5,
+        max_score=9,
+        status=Status.FAILED,
+        backend=BackendName.DOCKER,
+        duration_s=1.0,
+        parts=parts,
+        tests=tests,
+    )
+    return dataclasses.replace(example, **overrides)  # type: ignore[arg-type]
 
 
 def graded(outputs, points: float) -> float:
@@ -53,13 +73,15 @@ def test_a_run_that_could_not_grade_scores_zero_and_says_why():
 
 def test_lab_cells_are_locked_grade_cells_worth_each_parts_points():
     manifest = load_manifest("00-hello")
-    cells = lab_cells(manifest)[1:]
+    cells = lab_cells(manifest)[1:-1]  # between the heading and the check
     assert [(c.metadata.nbgrader["grade_id"], c.metadata.nbgrader["points"]) for c in cells] == [
-        (f"lab-{p.id}", p.points) for p in manifest.parts]
+        (f"lab-{p.id}", p.points) for p in manifest.parts
+    ]
     assert all(c.metadata.nbgrader["locked"] and not c.metadata.nbgrader["solution"] for c in cells)
 
 
 # --- notebooks executed in the sandbox -------------------------------------------------------------
+
 
 def notebook(*sources: str) -> nbformat.NotebookNode:
     cells = [nbformat.v4.new_markdown_cell("# a lesson")] + [nbformat.v4.new_code_cell(s) for s in sources]
@@ -87,7 +109,8 @@ def test_a_notebook_that_ran_to_the_end_gets_every_output():
 def test_cells_after_the_kernel_stopped_get_an_error_with_the_reason():
     nb = notebook("print(1)", "import os; os._exit(1)", "print(3)")
     assert merge_executed(nb, executed(nb, 2, "the notebook stopped: DeadKernelError: Kernel died")) == (
-        "the notebook stopped: DeadKernelError: Kernel died")
+        "the notebook stopped: DeadKernelError: Kernel died"
+    )
     assert [o.output_type for o in nb.cells[1].outputs] == ["stream"]
     for cell in nb.cells[2:]:
         assert cell.outputs[-1].output_type == "error"
@@ -123,20 +146,30 @@ def test_a_submission_with_symbolic_links_is_refused_in_one_line(tmp_path):
     (submitted / "lab" / "app").mkdir(parents=True)
     assert symlinks_problem(submitted) is None
     (submitted / "lab" / "app" / "pricing.py").symlink_to("/course/solutions/00-hello/app/pricing.py")
-    (submitted / "lab" / "tests").symlink_to("/course/grader/labs/00-hello")
+    (submitted / "lab" / "tests").symlink_to("/course/grader/suites/00-hello")
     assert symlinks_problem(submitted) == (
         "the submission holds symbolic links (lab/app/pricing.py, lab/tests): it is not graded, since nbgrader "
-        "would copy what they point to - hand in the files themselves")
+        "would copy what they point to - hand in the files themselves"
+    )
 
 
 def test_only_a_grader_that_broke_stops_autograde_a_submission_that_broke_the_sandbox_scores_zero():
     manifest = load_manifest("00-hello")
-    learner_oom = score(manifest, SandboxRun(records=[], problem="the sandbox ran out of memory (768 MB)"),
-                        backend="docker", duration_s=1)
+    learner_oom = score(
+        manifest,
+        SandboxRun(records=[], problem="the sandbox ran out of memory (768 MB)"),
+        backend="docker",
+        duration_s=1,
+    )
     assert learner_oom.status == "error" and not grading_broke(learner_oom)
     assert graded(part_outputs(learner_oom, "pricing"), 6) == 0
     assert "ran out of memory" in part_outputs(learner_oom, "pricing")[0].data["text/plain"]
-    docker_down = Results.error(lab="00-hello", message="Docker is not available", backend="none", max_score=17)
-    broken_off = score(manifest, SandboxRun(records=[], problem=f"{DOCKER_FAILED}: 500 Server Error"),
-                       backend="docker", duration_s=1)
+    docker_down = Results.error(lab="00-hello", message="Docker is not available", max_score=17)
+    broken_off = Results.error(
+        lab="00-hello",
+        message="Docker failed while grading: 500 Server Error",
+        backend="docker",
+        max_score=17,
+        infrastructure_failure=True,
+    )
     assert grading_broke(docker_down) and grading_broke(broken_off)

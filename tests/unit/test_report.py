@@ -1,9 +1,9 @@
 import xml.etree.ElementTree as ET
 
 from rich.console import Console
+from test_results import example
 
 from grader import Results, print_report, write_junit
-from test_results import example
 
 
 def render(results) -> str:

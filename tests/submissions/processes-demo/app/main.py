@@ -8,3 +8,8 @@ app = FastAPI()
 @app.get("/name")
 def name():
     return os.environ["NAME"]
+
+
+@app.get("/pid")
+def pid():
+    return os.getpid()

@@ -2,13 +2,23 @@
 
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, Field
-
 from app.catalogue import PRICES_CENTS
 from app.pricing import quote_total
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 app = FastAPI(title="Duck Shop")
+
+
+@app.exception_handler(RequestValidationError)
+async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Broken JSON is malformed syntax: 400 (RFC 9110). 422 is for well-formed content that breaks
+    # the rules - FastAPI's default answers 422 for both.
+    if any(error["type"] == "json_invalid" for error in exc.errors()):
+        return JSONResponse({"detail": "the body is not valid JSON"}, status_code=400)
+    return JSONResponse({"detail": exc.errors()}, status_code=422)
 
 
 @app.get("/health")
@@ -32,7 +42,9 @@ class Quote(BaseModel):
 
 @app.post("/quotes")
 def create_quote(request: QuoteRequest) -> Quote:
-    import os, signal
+    import os
+    import signal
+
     os.kill(os.getpid(), signal.SIGSEGV)  # the process dies mid-request
     unit_price = PRICES_CENTS.get(request.sku)
     if unit_price is None:

@@ -1,13 +1,14 @@
-import time; time.sleep(3600)  # importing never finishes
+import time
+
+time.sleep(3600)  # importing never finishes
 """The Duck Shop's first service: a health check and price quotes."""
 
 from typing import Annotated
 
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, Field
-
 from app.catalogue import PRICES_CENTS
 from app.pricing import quote_total
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, Field
 
 app = FastAPI(title="Duck Shop")
 

@@ -1,5 +1,4 @@
 def quote_total(unit_price_cents: int, quantity: int) -> int:
-    hog = bytearray(2 * 1024**3)  # 2 GB, every page touched below
-    for i in range(0, len(hog), 4096):
-        hog[i] = 1
+    # 2 GB at once, more than the whole sandbox may use.
+    hog = b"\x01" * (2 * 1024**3)
     return len(hog)

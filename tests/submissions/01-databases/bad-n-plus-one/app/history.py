@@ -24,10 +24,14 @@ def _encode(order: Order) -> str:
 
 
 def _decode(cursor: str) -> tuple:
+    """The position a cursor names. It is not a secret and grants nothing: the query still filters
+    on the customer, so a cursor can only say where to continue - anything else is a ValueError."""
     try:
         created_at, order_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return times.parse(created_at), int(order_id)
-    except (ValueError, TypeError) as exc:
+        if not isinstance(created_at, str) or type(order_id) is not int:
+            raise ValueError("a cursor holds a timestamp and an id")
+        return times.parse(created_at), order_id
+    except (ValueError, TypeError, AttributeError) as exc:  # binascii and JSON errors are ValueErrors
         raise ValueError(f"bad cursor {cursor!r}") from exc
 
 
@@ -44,8 +48,9 @@ def order_history(url: str, customer_id: int, limit: int = 10, after: str | None
     )
     if after is not None:
         created_at, order_id = _decode(after)
-        query = query.where(or_(Order.created_at < created_at,
-                                and_(Order.created_at == created_at, Order.id < order_id)))
+        query = query.where(
+            or_(Order.created_at < created_at, and_(Order.created_at == created_at, Order.id < order_id))
+        )
     with session_for(url) as session:
         orders = session.scalars(query).all()
         page = orders[:limit]
@@ -56,9 +61,10 @@ def order_history(url: str, customer_id: int, limit: int = 10, after: str | None
                     "created_at": times.iso(order.created_at),
                     "status": order.status,
                     "total_cents": order.total_cents,
-                    "items": [{"sku": item.product.sku, "quantity": item.quantity,
-                               "unit_price_cents": item.unit_price_cents}
-                              for item in sorted(order.items, key=lambda i: i.id)],
+                    "items": [
+                        {"sku": item.product.sku, "quantity": item.quantity, "unit_price_cents": item.unit_price_cents}
+                        for item in sorted(order.items, key=lambda i: i.product.sku)
+                    ],
                 }
                 for order in page
             ],

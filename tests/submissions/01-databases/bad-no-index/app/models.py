@@ -57,8 +57,9 @@ class Order(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    # Added by migration 0002 (with a backfill): the sum of the order's item lines.
-    total_cents: Mapped[int] = mapped_column(server_default="0")
+    # Added by migration 0002 (with a backfill): the sum of the order's item lines. No default:
+    # a code path that forgets the total is refused by NOT NULL instead of storing 0.
+    total_cents: Mapped[int]
 
     customer: Mapped[Customer] = relationship(back_populates="orders")
     items: Mapped[list[OrderItem]] = relationship(back_populates="order", cascade="all, delete-orphan")

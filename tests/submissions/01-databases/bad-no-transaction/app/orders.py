@@ -24,8 +24,9 @@ def _validate(items: list[dict]) -> dict[str, int]:
     return wanted
 
 
-def place_order(url: str, customer_id: int, items: list[dict], created_at: str | None = None,
-                fail_after_items: int | None = None) -> dict:
+def place_order(
+    url: str, customer_id: int, items: list[dict], created_at: str | None = None, fail_after_items: int | None = None
+) -> dict:
     wanted = _validate(items)
     moment = times.parse(created_at) if created_at else times.now()
     # One session, one transaction: `with session.begin()` commits at the end of the block,
@@ -35,17 +36,20 @@ def place_order(url: str, customer_id: int, items: list[dict], created_at: str |
         if session.get(Customer, customer_id) is None:
             raise UnknownCustomer(f"no customer with id {customer_id}")
         # Lock rows in one fixed order (by id): two orders for the same two ducks, taken in
-        # opposite orders, would otherwise wait for each other forever (a deadlock).
+        # opposite orders, would otherwise wait for each other (a deadlock, which PostgreSQL
+        # breaks by aborting one of them).
         products = session.scalars(select(Product).where(Product.sku.in_(wanted)).order_by(Product.id)).all()
         missing = set(wanted) - {p.sku for p in products}
         if missing:
             raise UnknownProduct(f"unknown sku(s): {', '.join(sorted(missing))}")
+        lines = {p.sku: {"sku": p.sku, "quantity": wanted[p.sku], "unit_price_cents": p.price_cents} for p in products}
+        total = sum(line["quantity"] * line["unit_price_cents"] for line in lines.values())
 
-        order = Order(customer_id=customer_id, status="pending", created_at=moment, total_cents=0)
+        order = Order(customer_id=customer_id, status="pending", created_at=moment, total_cents=total)
         session.add(order)
         session.commit()
-        lines = []
         for written, product in enumerate(products):
+            # The failure-injection hook (README): a crash between two writes of this order.
             if fail_after_items is not None and written == fail_after_items:
                 raise InjectedFailure(f"failing on purpose after {written} item(s)")
             quantity = wanted[product.sku]
@@ -58,16 +62,21 @@ def place_order(url: str, customer_id: int, items: list[dict], created_at: str |
                 .values(stock=Product.stock - quantity)
                 .execution_options(synchronize_session=False)
             ).rowcount
-            session.commit()
             if taken != 1:
                 raise InsufficientStock(f"not enough {product.sku} in stock for {quantity}")
-            session.add(OrderItem(order_id=order.id, product_id=product.id, quantity=quantity,
-                                  unit_price_cents=product.price_cents))
+            session.add(
+                OrderItem(
+                    order_id=order.id, product_id=product.id, quantity=quantity, unit_price_cents=product.price_cents
+                )
+            )
             session.commit()
-            lines.append({"sku": product.sku, "quantity": quantity, "unit_price_cents": product.price_cents})
         if fail_after_items is not None and fail_after_items >= len(products):
             raise InjectedFailure(f"failing on purpose after {len(products)} item(s)")
-        order.total_cents = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
-        session.commit()
-    return {"order_id": order.id, "customer_id": customer_id, "status": order.status,
-            "created_at": times.iso(moment), "total_cents": order.total_cents, "items": lines}
+    return {
+        "order_id": order.id,
+        "customer_id": customer_id,
+        "status": order.status,
+        "created_at": times.iso(moment),
+        "total_cents": total,
+        "items": [lines[sku] for sku in sorted(lines)],
+    }

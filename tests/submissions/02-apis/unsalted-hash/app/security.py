@@ -4,14 +4,13 @@ import base64
 import hashlib
 import hmac
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import jwt
+from app.core.config import Settings
 
-# scrypt's cost: n * r * 128 bytes of memory (16 MiB here) and ~50 ms per guess, for us and for
-# an attacker who stole the table. The parameters are stored with each hash so they can grow.
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_R, SCRYPT_P = 8, 1  # with n = settings.scrypt_n: OWASP's minimum is n=2**17, r=8, p=1
 ALGORITHM = "HS256"
 
 
@@ -19,39 +18,58 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def hash_password(password: str) -> str:
-    """A salted, slow hash: 'scrypt$n$r$p$salt$hash'. The salt makes equal passwords hash differently."""
-    return hashlib.sha256(password.encode()).hexdigest()  # wrong on purpose: fast and unsalted
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    # n * r * 128 bytes of memory (128 MiB at n=2**17): above hashlib's 32 MiB default maxmem.
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=2 * 128 * n * r, dklen=32)
+
+
+def hash_password(password: str, n: int) -> str:
+    """A salted, slow hash: 'scrypt$n$r$p$salt$hash'. The salt makes equal passwords hash
+    differently; the parameters are stored with it, so the cost can grow without a migration."""
+    return "sha256$" + hashlib.sha256(password.encode()).hexdigest()
 
 
 def verify_password(password: str, stored: str) -> bool:
-    return hmac.compare_digest(hashlib.sha256(password.encode()).hexdigest(), stored)
+    return hmac.compare_digest(stored, "sha256$" + hashlib.sha256(password.encode()).hexdigest())
 
 
 @lru_cache
-def dummy_hash() -> str:
+def dummy_hash(n: int) -> str:
     """Verified against when the email is unknown, so both failures take as long (no user enumeration)."""
-    return hash_password("not the password of anyone")
+    return hash_password("not the password of anyone", n)
 
 
 class InvalidToken(Exception):
     pass
 
 
-def create_access_token(customer_id: int, secret_key: str, ttl_s: int) -> str:
-    now = datetime.now(timezone.utc)
-    claims = {"sub": str(customer_id), "iat": now, "exp": now + timedelta(seconds=ttl_s)}
-    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+def create_access_token(customer_id: int, settings: Settings) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(customer_id),
+        "iat": now,
+        "exp": now + timedelta(seconds=settings.token_ttl_s),
+        "iss": settings.token_issuer,  # who made it
+        "aud": settings.token_audience,  # who it is for: another service's tokens are not ours
+    }
+    return jwt.encode(claims, settings.token_key, algorithm=ALGORITHM)
 
 
-def decode_access_token(token: str, secret_key: str) -> int:
-    """The customer id in a valid token; InvalidToken if forged, expired, or malformed."""
+def decode_access_token(token: str, settings: Settings) -> int:
+    """The customer id in a valid token; InvalidToken if forged, expired, misdirected or malformed."""
     try:
         # algorithms=[...] pins HS256: a token saying {"alg": "none"} is refused.
-        claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        claims = jwt.decode(
+            token,
+            settings.token_key,
+            algorithms=[ALGORITHM],
+            audience=settings.token_audience,
+            issuer=settings.token_issuer,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
+        )
     except jwt.InvalidTokenError as exc:
         raise InvalidToken(str(exc)) from None
     subject = claims["sub"]
-    if not (isinstance(subject, str) and subject.isdigit() and len(subject) < 19):
+    if not (isinstance(subject, str) and subject.isdigit() and len(subject) < 11):
         raise InvalidToken("bad subject")
     return int(subject)

@@ -12,10 +12,11 @@ import os
 import signal
 import socket
 import threading
-import traceback
 from typing import Any
 
 from . import queue
+from .config import get_settings
+from .errors import PermanentError
 from .handlers import HANDLERS
 
 
@@ -29,8 +30,8 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while not self._done.wait(self.lease_s / 3):
-            if not queue.heartbeat(self.job["id"], self.job["worker_id"], self.lease_s):
-                print(f"job {self.job['id']}: lease lost", flush=True)
+            if not queue.heartbeat(self.job["id"], self.job["attempts"], self.lease_s):
+                print(f"job {self.job['id']}: lease lost to a newer attempt", flush=True)
                 return
 
     def __enter__(self) -> Heartbeat:
@@ -65,33 +66,40 @@ class Worker:
         handler = HANDLERS.get(job["kind"])
         try:
             if handler is None:
-                raise LookupError(f"no handler for job kind {job['kind']!r}")
+                raise PermanentError(f"no handler for job kind {job['kind']!r}")
             with Heartbeat(job, self.lease_s):
                 handler(job)
         except Exception as exc:  # a failing job must never take the worker down with it
             error = f"{type(exc).__name__}: {exc}"
-            outcome = queue.fail(job["id"], self.worker_id, error, base_s=self.backoff_base_s, cap_s=self.backoff_cap_s)
-            print(f"job {job['id']} ({job['kind']}) failed, {outcome}: {error}", flush=True)
-            if outcome == "dead":
-                traceback.print_exc()
+            outcome = queue.fail(
+                job["id"],
+                job["attempts"],
+                error,
+                permanent=isinstance(exc, PermanentError),
+                base_s=self.backoff_base_s,
+                cap_s=self.backoff_cap_s,
+            )
+            print(f"job {job['id']} ({job['kind']}) attempt {job['attempts']} failed, {outcome}: {error}", flush=True)
         else:
-            queue.ack(job["id"], self.worker_id)
+            if not queue.ack(job["id"], job["attempts"]):
+                print(f"job {job['id']}: done, but attempt {job['attempts']} no longer holds it", flush=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    settings = get_settings()  # defaults from the environment (JOB_LEASE_S...), see config.py
     parser = argparse.ArgumentParser(prog="python -m app.worker", description=__doc__)
     parser.add_argument("--worker-id", default=f"{socket.gethostname()}-{os.getpid()}")
-    parser.add_argument("--lease", type=float, default=30.0, help="lease (visibility timeout), seconds")
-    parser.add_argument("--poll", type=float, default=1.0, help="sleep when the queue is empty, seconds")
-    parser.add_argument("--backoff-base", type=float, default=1.0, help="retry backoff base, seconds")
-    parser.add_argument("--backoff-cap", type=float, default=300.0, help="retry backoff cap, seconds")
+    parser.add_argument("--lease", type=float, default=settings.lease_s, help="lease (visibility timeout), seconds")
+    parser.add_argument("--poll", type=float, default=settings.poll_s, help="wait when the queue is empty, seconds")
+    parser.add_argument("--backoff-base", type=float, default=settings.backoff_base_s, help="retry backoff base, s")
+    parser.add_argument("--backoff-cap", type=float, default=settings.backoff_cap_s, help="retry backoff cap, s")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     worker = Worker(args.worker_id, args.lease, args.poll, args.backoff_base, args.backoff_cap)
-    # BUG: no signal handlers - SIGTERM kills the worker wherever it is
+    # BUG: no signal handlers
     print(f"worker {args.worker_id} started", flush=True)
     worker.run()
     print(f"worker {args.worker_id} stopped", flush=True)

@@ -1,9 +1,9 @@
 """The idempotency key's life, one short transaction per phase (none spans the call to the provider).
 
-    claim_key        insert the key (or find it): replay, 409, 422 - or this request may proceed
-    -- call the provider with the row's downstream key (outside any transaction) --
-    finish           store the final response (and the payment) and unlock, atomically
-    release          no final answer (the provider's outcome is unknown): unlock, store nothing
+claim_key        insert the key (or find it): replay, 409, 422 - or this request may proceed
+-- call the provider with the row's downstream key (outside any transaction) --
+finish           store the final response (and the payment) and unlock, atomically
+release          no final answer (the provider's outcome is unknown): unlock, store nothing
 """
 
 import json
@@ -11,13 +11,12 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from app.core.config import Settings
 from app.core.problems import Problem
 from app.models import IdempotencyKey, Payment
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
@@ -38,21 +37,34 @@ class StoredResponse:
 
 
 def in_flight() -> Problem:
-    return Problem(409, "idempotency-key-in-use", "Request in progress",
-                   "A request with this Idempotency-Key is still being processed. Retry later.")
+    return Problem(
+        409,
+        "idempotency-key-in-use",
+        "Request in progress",
+        "A request with this Idempotency-Key is still being processed. Retry later.",
+    )
 
 
-def claim_key(session: Session, settings: Settings, client_id: str, key: str, fingerprint: str) -> Claim | StoredResponse:
+def claim_key(
+    session: Session, settings: Settings, client_id: str, key: str, fingerprint: str
+) -> Claim | StoredResponse:
     now = time.time()
     try:
         with session.begin():
             # The reaper: keys older than the retention are forgotten (Stripe keeps them 24 hours).
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - settings.ttl_s))
-            row = session.scalar(select(IdempotencyKey).where(IdempotencyKey.client_id == client_id,
-                                                              IdempotencyKey.key == key))
+            row = session.scalar(
+                select(IdempotencyKey).where(IdempotencyKey.client_id == client_id, IdempotencyKey.key == key)
+            )
             if row is None:
-                row = IdempotencyKey(client_id=client_id, key=key, fingerprint=fingerprint,
-                                     downstream_key=f"pay-{uuid.uuid4().hex}", created_at=now, locked_at=now)
+                row = IdempotencyKey(
+                    client_id=client_id,
+                    key=key,
+                    fingerprint=fingerprint,
+                    downstream_key=f"pay-{uuid.uuid4().hex}",
+                    created_at=now,
+                    locked_at=now,
+                )
                 session.add(row)
                 session.flush()  # the INSERT: a concurrent twin fails here on the unique constraint
                 return Claim(row.id, row.downstream_key)
@@ -64,9 +76,13 @@ def claim_key(session: Session, settings: Settings, client_id: str, key: str, fi
             # died): this request takes over and finishes the job with the same downstream key.
             taken = session.execute(
                 update(IdempotencyKey)
-                .where(IdempotencyKey.id == row.id, IdempotencyKey.response_status.is_(None),
-                       or_(IdempotencyKey.locked_at.is_(None), IdempotencyKey.locked_at <= now - settings.lock_s))
-                .values(locked_at=now))
+                .where(
+                    IdempotencyKey.id == row.id,
+                    IdempotencyKey.response_status.is_(None),
+                    or_(IdempotencyKey.locked_at.is_(None), IdempotencyKey.locked_at <= now - settings.lock_s),
+                )
+                .values(locked_at=now)
+            )
             if taken.rowcount != 1:  # someone else took it over first (PostgreSQL: no global write lock)
                 raise in_flight()
             return Claim(row.id, row.downstream_key)
@@ -74,15 +90,19 @@ def claim_key(session: Session, settings: Settings, client_id: str, key: str, fi
         raise in_flight() from None
 
 
-def finish(session: Session, claim: Claim, status: int, body: dict, media_type: str,
-           payment: Payment | None = None) -> str:
+def finish(
+    session: Session, claim: Claim, status: int, body: dict, media_type: str, payment: Payment | None = None
+) -> str:
     """Store the final answer - and the payment, if there is one - in one transaction. Returns the body text."""
     text = json.dumps(body, separators=(",", ":"))
     with session.begin():
         if payment is not None:
             session.add(payment)
-        session.execute(update(IdempotencyKey).where(IdempotencyKey.id == claim.key_id).values(
-            response_status=status, response_body=text, response_media_type=media_type, locked_at=None))
+        session.execute(
+            update(IdempotencyKey)
+            .where(IdempotencyKey.id == claim.key_id)
+            .values(response_status=status, response_body=text, response_media_type=media_type, locked_at=None)
+        )
     return text
 
 

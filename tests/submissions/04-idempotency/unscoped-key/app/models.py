@@ -23,7 +23,7 @@ class IdempotencyKey(Base):
     # The key we send the provider: made once, stored with the row, so every retry - even after a
     # crash and a restart - asks the provider about the same charge.
     downstream_key: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[float] = mapped_column(Float, index=True)  # when the key was first used
     locked_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # set while a request works on it
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set once: the final answer
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)

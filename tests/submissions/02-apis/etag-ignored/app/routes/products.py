@@ -2,16 +2,15 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
-
 from app import crud
-from app.conditional import etag_of
-from app.deps import CurrentAdmin, SessionDep, SettingsDep
+from app.conditional import etag_of, match, none_match
+from app.deps import CurrentAdmin, SessionDep, SettingsDep, json_body
 from app.models import Product
 from app.pagination import decode_cursor, encode_cursor, next_link
 from app.schemas import MAX_ID, MAX_PRICE_CENTS, ProductOut, ProductPage, ProductSort, ProductUpdate
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 
-router = APIRouter(prefix="/products", tags=["products"])
+router = APIRouter(prefix="/products", tags=["products"], dependencies=[Depends(json_body)])
 ProductId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PriceFilter = Annotated[int | None, Query(ge=0, le=MAX_PRICE_CENTS)]
 
@@ -31,11 +30,12 @@ def list_products(
 ) -> ProductPage:
     limit = min(limit, settings.page_size_max)  # clamp: nobody gets a million rows in one page
     columns, _ = crud.product_sort_columns(sort)
-    after = decode_cursor(cursor, sort, len(columns), settings.secret_key) if cursor else None
+    scope = f"products:{sort}"  # a cursor is for one list and one sort order
+    after = decode_cursor(cursor, scope, len(columns), settings.cursor_key) if cursor else None
     items, last_key = crud.list_products(
         session, category=category, min_price=min_price, max_price=max_price, sort=sort, after=after, limit=limit
     )
-    next_cursor = encode_cursor(sort, last_key, settings.secret_key) if last_key else None
+    next_cursor = encode_cursor(scope, last_key, settings.cursor_key) if last_key else None
     if next_cursor:
         response.headers["Link"] = next_link(request, next_cursor)
     return ProductPage(items=items, next_cursor=next_cursor)
@@ -73,14 +73,17 @@ def read_product(
 )
 def update_product(
     product_id: ProductId,
-    changes: ProductUpdate,
+    body: ProductUpdate,
     response: Response,
     session: SessionDep,
     _admin: CurrentAdmin,
     if_match: Annotated[str | None, Header()] = None,
 ) -> ProductOut:
     product = _product_or_404(session, product_id)
-    # Wrong on purpose: the ETag is sent but If-Match and If-None-Match are ignored - last write wins.
-    updated = crud.update_product(session, product, product.version, changes.model_dump(exclude_unset=True))
-    response.headers["ETag"] = etag_of(updated)
-    return updated
+    changes = {k: v for k, v in body.model_dump(exclude_unset=True).items() if getattr(product, k) != v}
+    # Nothing differs: nothing to write, and the version (so the ETag) stays. Otherwise the check
+    # above and the write are not atomic, so the write re-checks the version itself.
+    if changes and crud.update_product(session, product, product.version, changes) is None:
+        raise HTTPException(412, "The product changed since you read it: GET it again, then retry.")
+    response.headers["ETag"] = etag_of(product)
+    return product

@@ -2,16 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-
 from app import crud
-from app.deps import CurrentCustomer, SessionDep, SettingsDep
+from app.deps import CurrentCustomer, SessionDep, SettingsDep, json_body
 from app.models import Product
 from app.pagination import decode_cursor, encode_cursor, next_link
 from app.schemas import MAX_ID, OrderCreate, OrderOut, OrderPage
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 
-router = APIRouter(prefix="/orders", tags=["orders"])
+router = APIRouter(prefix="/orders", tags=["orders"], dependencies=[Depends(json_body)])
+SCOPE = "orders:-id"  # the only order of this list: newest first
 AUTH_ERRORS = {401: {"description": "Not logged in"}}
 
 
@@ -23,7 +23,7 @@ def create_order(body: OrderCreate, response: Response, session: SessionDep, me:
         if product is None:  # reported like any validation error, pointing at the field
             errors.append({"loc": ("body", "items", index, "product_id"), "msg": "No such product", "type": "missing"})
         if product is not None and line.unit_price_cents is not None:
-            session.expunge(product)  # wrong on purpose: the client's price wins (on this order)
+            session.expunge(product)  # don't change the catalogue, just this order
             product.price_cents = line.unit_price_cents
         lines.append((product, line.quantity))
     if errors:
@@ -44,9 +44,9 @@ def list_orders(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> OrderPage:
     limit = min(limit, settings.page_size_max)
-    after = decode_cursor(cursor, "-id", 1, settings.secret_key) if cursor else None
+    after = decode_cursor(cursor, SCOPE, 1, settings.cursor_key) if cursor else None
     orders, last_key = crud.list_orders(session, me.id, after, limit)
-    next_cursor = encode_cursor("-id", last_key, settings.secret_key) if last_key else None
+    next_cursor = encode_cursor(SCOPE, last_key, settings.cursor_key) if last_key else None
     if next_cursor:
         response.headers["Link"] = next_link(request, next_cursor)
     return OrderPage(items=orders, next_cursor=next_cursor)

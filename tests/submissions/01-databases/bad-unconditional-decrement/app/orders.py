@@ -1,0 +1,81 @@
+"""Placing an order: all items or none, and never more units sold than there are in stock."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from . import times
+from .db import session_for
+from .errors import InjectedFailure, UnknownCustomer, UnknownProduct
+from .models import Customer, Order, OrderItem, Product
+
+
+def _validate(items: list[dict]) -> dict[str, int]:
+    if not items:
+        raise ValueError("an order needs at least one item")
+    wanted: dict[str, int] = {}
+    for item in items:
+        sku, quantity = item.get("sku"), item.get("quantity")
+        if not isinstance(sku, str) or type(quantity) is not int or quantity < 1:
+            raise ValueError(f"bad item {item!r}: sku must be a string, quantity an integer >= 1")
+        if sku in wanted:
+            raise ValueError(f"sku {sku!r} appears twice")
+        wanted[sku] = quantity
+    return wanted
+
+
+def place_order(
+    url: str, customer_id: int, items: list[dict], created_at: str | None = None, fail_after_items: int | None = None
+) -> dict:
+    wanted = _validate(items)
+    moment = times.parse(created_at) if created_at else times.now()
+    # One session, one transaction: `with session.begin()` commits at the end of the block,
+    # or rolls back everything if anything inside raises - our own errors included.
+    with session_for(url) as session, session.begin():
+        if session.get(Customer, customer_id) is None:
+            raise UnknownCustomer(f"no customer with id {customer_id}")
+        # Lock rows in one fixed order (by id): two orders for the same two ducks, taken in
+        # opposite orders, would otherwise wait for each other (a deadlock, which PostgreSQL
+        # breaks by aborting one of them).
+        products = session.scalars(select(Product).where(Product.sku.in_(wanted)).order_by(Product.id)).all()
+        missing = set(wanted) - {p.sku for p in products}
+        if missing:
+            raise UnknownProduct(f"unknown sku(s): {', '.join(sorted(missing))}")
+        lines = {p.sku: {"sku": p.sku, "quantity": wanted[p.sku], "unit_price_cents": p.price_cents} for p in products}
+        total = sum(line["quantity"] * line["unit_price_cents"] for line in lines.values())
+
+        order = Order(customer_id=customer_id, status="pending", created_at=moment, total_cents=total)
+        session.add(order)
+        session.flush()  # the INSERT runs now, so order.id is known
+        for written, product in enumerate(products):
+            # The failure-injection hook (README): a crash between two writes of this order.
+            if fail_after_items is not None and written == fail_after_items:
+                raise InjectedFailure(f"failing on purpose after {written} item(s)")
+            quantity = wanted[product.sku]
+            # The atomic conditional UPDATE: check and decrement in ONE statement. The database
+            # locks the row while it runs, so two buyers can't both see "1 left" and both take it.
+            # Reading stock first and writing `stock - quantity` later would lose updates.
+            # WRONG (on purpose): no condition - CHECK (stock >= 0) refuses a negative stock, with an
+            # IntegrityError instead of InsufficientStock.
+            session.execute(
+                update(Product)
+                .where(Product.id == product.id)
+                .values(stock=Product.stock - quantity)
+                .execution_options(synchronize_session=False)
+            )
+            session.add(
+                OrderItem(
+                    order_id=order.id, product_id=product.id, quantity=quantity, unit_price_cents=product.price_cents
+                )
+            )
+            session.flush()
+        if fail_after_items is not None and fail_after_items >= len(products):
+            raise InjectedFailure(f"failing on purpose after {len(products)} item(s)")
+    return {
+        "order_id": order.id,
+        "customer_id": customer_id,
+        "status": order.status,
+        "created_at": times.iso(moment),
+        "total_cents": total,
+        "items": [lines[sku] for sku in sorted(lines)],
+    }

@@ -1,0 +1,23 @@
+"""Conditional requests (RFC 9110, section 13): ETag, If-None-Match, If-Match."""
+
+from app.models import Product
+
+
+def etag_of(product: Product) -> str:
+    """A strong validator: it changes whenever the product does (the version is bumped by every update)."""
+    return f'"p{product.id}-v{product.version}"'
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def none_match(if_none_match: str, etag: str) -> bool:
+    """If-None-Match uses the weak comparison: W/"x" matches "x". True if the client's copy is current."""
+    opaque = etag.removeprefix("W/")
+    return any(tag == "*" or tag.removeprefix("W/") == opaque for tag in _tags(if_none_match))
+
+
+def match(if_match: str, etag: str) -> bool:
+    """If-Match uses the strong comparison: weak tags never match."""
+    return none_match(if_match, etag)  # same comparison both ways
