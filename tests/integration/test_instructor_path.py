@@ -51,7 +51,9 @@ def test_two_test_students_autograded_and_exported_part_by_part(tmp_path):
     assert {r["lesson"] for r in parts} == {LESSON} and {r["lab"] for r in parts} == {LAB}
 
     summary = autograde(assignment=LESSON, jobs=2, backend="local", course_dir=parallel)
-    assert [(s.student, s.outcome) for s in summary.students] == [("alice", Outcome.GRADED), ("bob", Outcome.GRADED)]
+    assert [(s.student, s.outcome) for s in summary.students] == [("alice", Outcome.GRADED), ("bob", Outcome.GRADED)], [
+        s.message for s in summary.students
+    ]
     assert submissions(parallel / "gradebook.db", LESSON) == submissions(course / "gradebook.db", LESSON)
     assert (parallel / "autograded" / "bob" / LESSON / f"{LESSON}.ipynb").is_file()
     again = autograde(assignment=LESSON, jobs=2, backend="local", course_dir=parallel, students=["bob"])
