@@ -33,7 +33,7 @@ from grader._paths import REPO_ROOT, SOLUTIONS_DIR
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
 JOBS = int(os.environ.get("E2E_JOBS", "0")) or max(2, os.cpu_count() or 2)
-SCAFFOLD_BUDGET_S = 240  # the course standard asks for 10 s on a quiet machine (issue 19 brings Lab 03 there)
+SCAFFOLD_BUDGET_S = 240  # a ceiling for a loaded CI machine; make bench prints the real times (3-11 s quiet)
 KEPT = kept_submissions()
 KEPT_BY_ID = {kept.id: kept for kept in KEPT}
 
