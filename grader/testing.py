@@ -26,6 +26,7 @@ import pytest
 
 from ._sandbox.config import SandboxConfig
 from ._sandbox.learner import LearnerApp, LearnerCrash, LearnerError, LearnerLib, LearnerProcess, where_in_submission
+from ._sandbox.ports import PortWait, free_port, wait_for_port
 from ._sandbox.services import READER_URL_VARIABLE
 
 __all__ = [
@@ -35,13 +36,16 @@ __all__ = [
     "LearnerError",
     "LearnerLib",
     "LearnerProcess",
+    "PortWait",
     "SandboxConfig",
     "TimeBudget",
     "as_reader",
     "call",
     "fail",
+    "free_port",
     "running",
     "timed",
+    "wait_for_port",
 ]
 
 T = TypeVar("T")

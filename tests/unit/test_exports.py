@@ -48,13 +48,16 @@ def test_suite_authors_api_is_pinned():
         "LearnerError",
         "LearnerLib",
         "LearnerProcess",
+        "PortWait",
         "SandboxConfig",
         "TimeBudget",
         "as_reader",
         "call",
         "fail",
+        "free_port",
         "running",
         "timed",
+        "wait_for_port",
     ]
     for name in grader.testing.__all__:
         assert hasattr(grader.testing, name), name

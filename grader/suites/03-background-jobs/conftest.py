@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import sqlite3
 import threading
 import time
@@ -24,7 +23,7 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 
-from grader.testing import LearnerCrash, LearnerError, LearnerLib, LearnerProcess, fail
+from grader.testing import LearnerCrash, LearnerError, LearnerLib, LearnerProcess, fail, free_port
 
 CALL_TIMEOUT_S = 15  # one call of a queue function (they take milliseconds); a cold start gets 60 s
 # The given db.py sleeps this long after every SELECT that reads jobs: a claim that reads, then
@@ -184,9 +183,7 @@ class MailServer:
         self.messages: list[dict] = []
         self._greylisted: set[str] = set()
         self._lock = threading.Lock()
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.controller = Controller(self, hostname="127.0.0.1", port=self.port, data_size_limit=65536, timeout=30)
 
     def reset(self) -> None:

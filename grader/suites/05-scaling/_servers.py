@@ -7,33 +7,23 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from grader.testing import free_port, wait_for_port
 
 REFERENCE = Path(__file__).with_name("_reference")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str, timeout_s: float = 20) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{what} exited at start (status {process.returncode})")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"{what} did not start within {timeout_s:g} s")
+def expect_started(port: int, process: subprocess.Popen, what: str, timeout_s: float = 20) -> None:
+    """Return once ``process`` accepts connections on ``port``; raise if it exits or takes too long."""
+    state = wait_for_port(port, timeout_s=timeout_s, process=process)
+    if state == "exited":
+        raise RuntimeError(f"{what} exited at start (status {process.returncode})")
+    if state == "timeout":
+        raise RuntimeError(f"{what} did not start within {timeout_s:g} s")
 
 
 class RedisServer:
@@ -61,7 +51,7 @@ class RedisServer:
         )
         self.process.stdin.write(config)
         self.process.stdin.close()
-        wait_for_port(self.port, self.process, "redis-server")
+        expect_started(self.port, self.process, "redis-server")
         return self
 
     def stop(self) -> None:
@@ -92,7 +82,7 @@ class ServedApp:
         )
 
     def wait_started(self, timeout_s: float = 60) -> ServedApp:
-        wait_for_port(self.port, self.process, "the app", timeout_s)
+        expect_started(self.port, self.process, "the app", timeout_s)
         return self
 
     def stop(self) -> None:
