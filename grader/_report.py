@@ -26,10 +26,6 @@ from ._text import inert
 STATUS_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "bold red"}
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
-
-
 SHARED_FAILURE = 3  # tests failing with one message are reported together from this many on
 
 
@@ -56,8 +52,8 @@ def print_report(results: Results, *, console: Console | None = None) -> None:
     table.add_column("Points", justify="right")
     for part in results.parts:
         style = "green" if part.score == part.max_score else "red"
-        table.add_row(Text(part.title), Text(f"{_points(part.score)} / {_points(part.max_score)}", style=style))
-    table.add_row(Text("Total", "bold"), Text(f"{_points(results.score)} / {_points(results.max_score)}", "bold"))
+        table.add_row(Text(part.title), Text(f"{part.score:g} / {part.max_score:g}", style=style))
+    table.add_row(Text("Total", "bold"), Text(f"{results.score:g} / {results.max_score:g}", "bold"))
     console.print(table)
     for message, tests in _failures_by_message(results):
         if len(tests) >= SHARED_FAILURE:  # one cause (an app that cannot start...): said once

@@ -51,10 +51,6 @@ class StudentResult:
         )
 
 
-def _points(value: float) -> str:
-    return f"{value:g}"
-
-
 def write_gradebook(path: Path, manifest: Manifest, students: tuple[StudentResult, ...]) -> None:
     """student, status, score, max_score, one column per part (empty when not graded), message."""
     parts = [p.id for p in manifest.parts]
@@ -68,9 +64,9 @@ def write_gradebook(path: Path, manifest: Manifest, students: tuple[StudentResul
             [
                 spreadsheet_cell(inert(s.student)),
                 str(s.status),
-                _points(s.score),
-                _points(s.max_score),
-                *(_points(s.parts[p]) if p in s.parts else "" for p in parts),
+                f"{s.score:g}",
+                f"{s.max_score:g}",
+                *(f"{s.parts[p]:g}" if p in s.parts else "" for p in parts),
                 spreadsheet_cell(message),
             ]
         )
