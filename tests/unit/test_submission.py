@@ -83,3 +83,18 @@ def test_the_digest_follows_what_is_staged(tmp_path):
     (source / "__pycache__").mkdir()
     (source / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
     assert tree_digest(source) == (first, count) == (tree_digest(stage(source, tmp_path / "staged"))[0], 1)
+
+
+def test_a_hard_link_is_staged_as_a_copy_of_its_own(tmp_path):
+    """A hard link is an ordinary file: the sandbox gets a copy, so nothing it does reaches the
+    file the link shares its data with (here, one outside the submission)."""
+    outside = tmp_path / "instructor-notes.txt"
+    outside.write_text("kept\n")
+    source = tmp_path / "src"
+    source.mkdir()
+    os.link(outside, source / "notes.txt")
+    staged = stage(source, tmp_path / "staged") / "notes.txt"
+    assert staged.read_text() == "kept\n"
+    assert os.stat(staged).st_nlink == 1 and not os.path.samefile(staged, outside)
+    staged.write_text("changed by the sandbox\n")
+    assert outside.read_text() == "kept\n"
