@@ -54,6 +54,15 @@ class RedisServer:
         expect_started(self.port, self.process, "redis-server")
         return self
 
+    def pause(self) -> None:
+        """Hang it (SIGSTOP): connections are still accepted, and nothing is answered."""
+        if self.process is not None:
+            self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None:
             self.process.kill()

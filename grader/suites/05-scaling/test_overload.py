@@ -142,6 +142,14 @@ def test_a_slow_recommendations_service_degrades(main, start_short, downstream):
         f"when the recommendations service doesn't answer within RECOMMENDATIONS_TIMEOUT_SECONDS={timeout:g}, "
         f"answer 200 with {degraded}; got {answer.describe()} (README, 'Overload')"
     )
+    failing = fresh_id()
+    downstream.fail_recommendations([failing])
+    answer = short.request(f"/products/{failing}/recommendations", via=1)
+    degraded = {"product_id": failing, "recommendations": [], "degraded": True}
+    assert answer.status == 200 and answer.json() == degraded, (
+        f"when the recommendations service fails (a 503), answer 200 with {degraded}; got {answer.describe()} "
+        "(README, 'Overload')"
+    )
     healthy = short.request(f"/products/{product_id}/recommendations", via=1)
     expected = {"product_id": product_id, "recommendations": recommendations_for(product_id), "degraded": False}
     assert healthy.status == 200 and healthy.json() == expected, (

@@ -240,24 +240,33 @@ def test_when_redis_is_down_requests_are_served(main, start_short, short_redis, 
     exhausted = require_limiting(short, product_id)
     normal = short.product(product_id, via=1).latency_s  # a read, with Redis up
     bound = 10 * normal + 5.0
-    short_redis.stop()
-    try:
-        for key in (exhausted, fresh_key(), exhausted, fresh_key()):
+
+    def served_without_redis(keys: tuple[str, ...], down: str) -> None:
+        for key in keys:
             answer = short.product(product_id, via=1 if key == exhausted else 0, key=key)
             assert answer.status == 200 and answer.json() == downstream.product(product_id), (
-                f"with Redis down, GET /products/{product_id} should still be served (the limiter fails open, "
+                f"with Redis {down}, GET /products/{product_id} should still be served (the limiter fails open, "
                 f"reads go to the catalogue), got {answer.describe()} (README, 'When Redis is down')"
             )
             assert answer.header("RateLimit") is None, (
-                "with Redis down nothing is counted: answer without RateLimit headers (README, 'When Redis is down')"
+                f"with Redis {down} nothing is counted: answer without RateLimit headers (README, 'When Redis is down')"
             )
             assert answer.latency_s < bound, (
-                f"with Redis down, a read took {answer.latency_s:.1f} s (with Redis up: {normal:.2f} s): bound every "
-                "Redis call by REDIS_TIMEOUT_SECONDS, retries included - the client's defaults retry for seconds "
-                "(README, 'When Redis is down')"
+                f"with Redis {down}, a read took {answer.latency_s:.1f} s (with Redis up: {normal:.2f} s): bound "
+                "every Redis call by REDIS_TIMEOUT_SECONDS, retries included - the client's defaults retry for "
+                "seconds (README, 'When Redis is down')"
             )
+
+    short_redis.stop()
+    try:
+        served_without_redis((exhausted, fresh_key(), exhausted, fresh_key()), "stopped")
     finally:
         short_redis.start()
+    short_redis.pause()  # hung: it accepts connections and answers nothing, so calls time out
+    try:
+        served_without_redis((fresh_key(), fresh_key()), "hanging (a Redis timeout is an error like any other)")
+    finally:
+        short_redis.resume()
     key = fresh_key()
     back = [short.product(product_id, via=i % 2, key=key).status for i in range(limit + 1)]
     assert [s == 429 for s in back] == [False] * limit + [True], (

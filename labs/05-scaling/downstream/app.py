@@ -134,6 +134,7 @@ class State:
     in_flight: Counter = field(default_factory=Counter)  # kind -> calls being served now
     peak: Counter = field(default_factory=Counter)  # kind -> the most served at once
     holds: list[Hold] = field(default_factory=list)
+    failing: set[int] = field(default_factory=set)  # product ids whose recommendations answer 503
     lock: threading.Lock = field(default_factory=threading.Lock)  # tests read this state from their thread
 
     def product(self, product_id: int) -> dict:
@@ -201,6 +202,13 @@ def create_downstream(state: State | None = None) -> FastAPI:
     async def recommendations(product_id: int):
         with state.lock:
             state.recommendations[product_id] += 1
+            failing = product_id in state.failing
+        if failing:
+            return JSONResponse(
+                {"type": "about:blank", "title": "Unavailable", "status": 503, "detail": "try again later"},
+                503,
+                media_type="application/problem+json",
+            )
         async with serving("recommendations", product_id, state.delays.recommendations_s):
             pass
         return {"product_id": product_id, "recommendations": recommendations_for(product_id)}
@@ -267,9 +275,15 @@ class DownstreamServer:
             self.state.holds = [h for h in self.state.holds if not h.opened] + [hold]
         return hold
 
+    def fail_recommendations(self, ids) -> None:
+        """Answer 503 to recommendations of ``ids`` (until ``release_all``)."""
+        with self.state.lock:
+            self.state.failing |= set(ids)
+
     def release_all(self) -> None:
         with self.state.lock:
             holds, self.state.holds = self.state.holds, []
+            self.state.failing.clear()
         for hold in holds:
             hold.release()
 
