@@ -25,8 +25,11 @@ def test_a_stop_interrupts_running_nbgraders_and_starts_no_more(tmp_path):
     # A stand-in for nbgrader: `python -m nbgrader` run in the course folder imports this one first.
     (course / "nbgrader.py").write_text(
         "import pathlib, time\n"
-        f"pathlib.Path({str(ready)!r}).touch()\n"
-        "try:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('cleaned up')\n"
+        "try:\n"  # ready only inside the try: a SIGINT right after it must still be handled
+        f"    pathlib.Path({str(ready)!r}).touch()\n"
+        "    time.sleep(60)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('cleaned up')\n"
     )
     workers, results = _Workers(), {}
     course_ = _course(course)
