@@ -287,6 +287,7 @@ class _Workers:
                     **({SLOTS_ENV: str(self._slots)} if self._slots else {}),
                 },
                 start_new_session=True,  # a Ctrl-C reaches it once, from stop(), so it removes its containers
+                preexec_fn=_interruptible,
             )
             self._running[student] = process
         try:
@@ -313,6 +314,12 @@ class _Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def _interruptible() -> None:
+    """In the child, before it runs nbgrader: SIGINT as Python expects it. A process started in the
+    background ignores SIGINT, its children inherit that, and stop()'s SIGINT would go unheard."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _lab_slots(tmp: Path, assignment: str, backend: str) -> Path | None:
