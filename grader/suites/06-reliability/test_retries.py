@@ -106,10 +106,11 @@ BACKOFF = {
     "RETRY_BACKOFF_MAX_SECONDS": "0.3",
 }
 SLACK_S = 0.75  # a failed call's round trip on a loaded machine, and scheduling
+CAPPED = {**BACKOFF, "RETRY_BACKOFF_BASE_SECONDS": "5", "RETRY_BACKOFF_MAX_SECONDS": "0.05"}  # the cap decides
 
 
 def test_backoff_waits_within_its_bounds(shared):
-    checkout = shared(BACKOFF)
+    checkout, capped = shared(BACKOFF), shared(CAPPED)  # both while the service is healthy
     checkout.require_checkout()
     checkout.shipping.fail(503)
     postcodes = [fresh_postcode() for _ in range(8)]
@@ -132,6 +133,17 @@ def test_backoff_waits_within_its_bounds(shared):
                 f"before retry {retry} the backoff may wait at most min(RETRY_BACKOFF_MAX_SECONDS, base * 2 ** "
                 f"{retry - 1}) = {cap:g} s; checkouts waited {median(waits):.2f} s (the median of 8)"
             )
+    # The cap: with a base a hundred times above it, every wait is at most RETRY_BACKOFF_MAX_SECONDS.
+    group = [fresh_postcode() for _ in range(4)]
+    for postcode, answer in zip(group, capped.at_once(group, within_s=10 + 5), strict=True):
+        capped.expect_order(answer, postcode, "fallback", "every call failed")
+    capped_waits = [after - before for p in group for before, after in pairwise(c.at for c in capped.shipping.calls(p))]
+    if len(capped_waits) < 3 * len(group) or median(capped_waits) > 0.05 + SLACK_S:
+        fail(
+            "with RETRY_BACKOFF_BASE_SECONDS=5 and RETRY_BACKOFF_MAX_SECONDS=0.05 every wait is at most 0.05 s: "
+            f"min(max, base * 2 ** (n - 1)); {len(group)} checkouts made {len(capped_waits)} retries (3 each expected) "
+            f"and waited {median(capped_waits) if capped_waits else 0:.2f} s before them (the median): cap the backoff"
+        )
     every = [wait for waits in gaps.values() for wait in waits]
     expected = mean(min(0.3, 0.2 * 2 ** (retry - 1)) / 2 for retry in gaps)  # full jitter: half the cap on average
     if mean(every) < expected / 4:
