@@ -10,7 +10,7 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from grader import GraderError, labs
-from grader._course import COURSE_DIR, assignments, lab_for_lesson, release
+from grader._course import COURSE_DIR, assignments, lab_for_lesson
 from grader._lessons import lab_cells, sync_lab_cells
 from grader._nbgrader import LabGrades, SandboxedExecute
 
@@ -89,14 +89,8 @@ def test_when_docker_is_down_autograde_steps_raise_instead_of_scoring_zero(tmp_p
 
 
 @pytest.mark.slow
-def test_the_student_edition_has_lessons_and_scaffolds_but_no_answers(tmp_path):
-    course = tmp_path / "course"
-    import shutil
-
-    shutil.copytree(
-        COURSE_DIR, course, ignore=shutil.ignore_patterns("release", "submitted", "autograded", "gradebook.db")
-    )
-    archive = release(course_dir=course, out=tmp_path / "out")
+def test_the_student_edition_has_lessons_and_scaffolds_but_no_answers(student_edition):
+    course, archive = student_edition
     edition = archive.parent / "duckshop-course"
     files = {str(p.relative_to(edition)) for p in edition.rglob("*") if p.is_file()}
     with tarfile.open(archive) as tar:

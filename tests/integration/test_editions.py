@@ -9,14 +9,12 @@ blocks, so prose such as "make sure" is not a command.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from grader._course import COURSE_DIR, release
 from grader._lessons import CELL_PREFIX
 from grader._paths import REPO_ROOT
 from grader._workspace import EDITION_KEY, Edition
@@ -87,12 +85,8 @@ def test_the_full_edition_names_only_what_it_has():
 
 
 @pytest.mark.slow
-def test_the_student_edition_names_only_what_it_has(tmp_path):
-    course = tmp_path / "course"
-    shutil.copytree(
-        COURSE_DIR, course, ignore=shutil.ignore_patterns("release", "submitted", "autograded", "gradebook.db")
-    )
-    edition = release(course_dir=course, out=tmp_path / "out").parent / "duckshop-course"
+def test_the_student_edition_names_only_what_it_has(student_edition):
+    edition = student_edition[1].parent / "duckshop-course"
     assert untrue(edition, "student", commands=set()) == []  # no grader package in this edition
     for lesson in edition.glob("course/*.ipynb"):
         cells = nbformat.read(lesson, as_version=4).cells
