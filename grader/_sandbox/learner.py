@@ -112,6 +112,7 @@ class LearnerApp:
         self.output: Output | None = None
         self.url = ""
         self._startup_error: str | None = None
+        self._stopped_for: str | None = None  # why the grader killed the running app, if it did
         self._client: httpx.Client | None = None
 
     @property
@@ -130,6 +131,7 @@ class LearnerApp:
         port = free_port()
         started = time.monotonic()
         self.process, self.output = spawn(self.cfg, "http", "--app", self.app, "--port", str(port), env=self.env)
+        self._stopped_for = None
         self.url = f"http://127.0.0.1:{port}"
         waited = wait_for_port(port, timeout_s=self.cfg.startup_timeout_s, process=self.process)
         self.cfg.note_timing("learner-start", kind="app", seconds=round(time.monotonic() - started, 3))
@@ -163,12 +165,13 @@ class LearnerApp:
         try:
             return self.client.request(method, path, **kwargs)
         except _TooLarge:
-            kill_all(self.cfg)
+            self._kill(f"it answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB")
             raise LearnerCrash(
                 f"{method} {path}: your app answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB"
             ) from None
         except httpx.TimeoutException:
-            kill_all(self.cfg)  # whatever hangs in there must not slow the next test
+            # whatever hangs in there must not slow the next test
+            self._kill(f"a request got no answer within {self.cfg.request_timeout_s:g} s")
             raise LearnerCrash(f"{method} {path} got no answer within {self.cfg.request_timeout_s:g} s") from None
         except httpx.TransportError as exc:
             try:  # a dying app may need a moment to finish dying (more on a loaded machine): then say why
@@ -177,7 +180,16 @@ class LearnerApp:
                 returncode = None
             if returncode is None:
                 raise LearnerCrash(f"{method} {path} failed: {exc}") from None
+            if self._stopped_for:  # a request beside the one that made the grader stop the app
+                raise LearnerCrash(
+                    f"{method} {path} failed: the grader stopped your app ({self._stopped_for})"
+                ) from None
             raise LearnerCrash(f"{method} {path} failed: your app {_death_reason(returncode)}") from None
+
+    def _kill(self, reason: str) -> None:
+        """Kill the learner's processes on purpose, remembering why for the requests that were beside."""
+        self._stopped_for = reason
+        kill_all(self.cfg)
 
     def log_tail(self) -> str:
         return self.output.tail() if self.output else ""

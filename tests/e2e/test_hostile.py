@@ -126,6 +126,20 @@ def test_a_flood_of_output_never_reaches_the_host(make_submission, tmp_path, mon
     assert biggest[0] < 4 * 2**20, f"{biggest[0]:,} bytes reached the host"
 
 
+def test_an_answer_too_large_to_read_fails_only_its_tests(make_submission):
+    """20 MB from a learner function and from a route: trusted code stops reading at 16 MB, so the
+    test runner's memory is safe, and the tests that asked fail with the reason."""
+    results = grade_overlay(make_submission, "solution", "hostile-huge-answer")
+    expected = PRICING_BROKEN | {"health": 0}  # the quote routes answer 500: the total is not an int
+    assert (results.status, part_scores(results)) == ("failed", expected), failing_messages(results)
+    said = {
+        "pricing": "quote_total(...) answered with more than 16 MB",
+        "health": "answered with more than 16 MB",  # or: the grader stopped your app (it answered with...)
+    }
+    for part, reason in said.items():
+        assert all(reason in m for m in messages_of(results, part)), messages_of(results, part)
+
+
 def test_learner_code_cannot_signal_trace_or_outrank_the_grader(make_submission):
     results = grade_overlay(make_submission, "solution", "hostile-reach-trusted")
     assert (results.status, part_scores(results)) == ("passed", FULL), failing_messages(results)
