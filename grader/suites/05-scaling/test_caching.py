@@ -96,6 +96,35 @@ def test_a_slow_read_cannot_bring_back_an_old_version(main, downstream):
     )
 
 
+def test_an_older_write_answering_last_cannot_overwrite_a_newer_one(main, downstream):
+    """Two PATCHes: the first one's answer (version 2) is held back until the second (version 3) has
+    answered. Storing whatever a write returns puts version 2 over version 3."""
+    require_caching(main, downstream)
+    product_id = fresh_id()
+    price = downstream.product(product_id)["price_cents"]
+    hold = downstream.hold("written", [product_id], first=1)  # applied, answer kept back
+    first = in_background(lambda: main.patch(product_id, {"price_cents": price + 100}, via=0))
+    if not wait_for(lambda: hold.arrived >= 1, 5):
+        hold.release()
+        fail(f"PATCH /products/{product_id} never reached the catalogue: {first.result(15).describe()}")
+    second = in_background(lambda: main.patch(product_id, {"price_cents": price + 200}, via=1))
+    wait_for(second.done, 1.5)  # a design whose writes wait for each other is still waiting: let the first go
+    hold.release()
+    answers = [first.result(15), second.result(15)]
+    got = [(a.status, (a.json() or {}).get("version")) for a in answers]
+    assert got == [(200, 2), (200, 3)], (
+        f"two PATCHes of product {product_id} should answer 200 with versions 2 and 3, got "
+        f"{'; '.join(a.describe() for a in answers)}"
+    )
+    versions = _versions(main, product_id)
+    assert versions == [3, 3, 3, 3], (
+        f"after two PATCHes answered (versions 2 and 3), reads of product {product_id} got versions {versions}: "
+        "the first PATCH's answer came back last and its version 2 overwrote version 3 in the cache. A write's "
+        "answer can be older than what is cached - compare versions in Redis, atomically (ProductCache.update in "
+        "app/cache.py; README, 'Caching')"
+    )
+
+
 def test_a_hundred_cold_reads_make_one_query(main, downstream):
     require_caching(main, downstream)
     product_id = fresh_id()

@@ -12,7 +12,8 @@ Run both on one port next to your app (the grader runs its own copy):
 
 Tests run a ``DownstreamServer`` in a thread and drive it from Python: slow calls down, hold them
 until released (a read returns the product as it was when the read arrived; a write is applied
-when it is let go), change a product behind the app's back, and read the counts.
+when it is let go, and a "written" hold keeps an applied write's answer back), change a product
+behind the app's back, and read the counts.
 """
 
 from __future__ import annotations
@@ -69,12 +70,20 @@ class ProductChanges(BaseModel):
 
 
 class Hold:
-    """Calls of one kind (``"load"``, ``"write"`` or ``"recommendations"``) for some products wait
-    here until ``release()`` (or ``HOLD_LIMIT_S``). With ``until=n`` it also opens by itself once
-    ``n`` calls wait at the same time, or ``max_s`` after the first one arrived."""
+    """Calls of one kind (``"load"``, ``"write"``, ``"written"`` or ``"recommendations"``) for some
+    products wait here until ``release()`` (or ``HOLD_LIMIT_S``). With ``until=n`` it also opens by
+    itself once ``n`` calls wait at the same time, or ``max_s`` after the first one arrived; with
+    ``first=n`` it holds only the first ``n`` calls, and later ones pass."""
 
-    def __init__(self, kind: str, ids: set[int] | None, until: int | None = None, max_s: float = HOLD_LIMIT_S):
-        self.kind, self.ids, self.until, self.max_s = kind, ids, until, max_s
+    def __init__(
+        self,
+        kind: str,
+        ids: set[int] | None,
+        until: int | None = None,
+        max_s: float = HOLD_LIMIT_S,
+        first: int | None = None,
+    ):
+        self.kind, self.ids, self.until, self.max_s, self.first = kind, ids, until, max_s, first
         self.arrived = 0  # calls that came to the hold
         self.waiting = 0  # calls waiting in it now
         self.peak = 0  # the most that waited at once
@@ -84,7 +93,8 @@ class Hold:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def covers(self, kind: str, product_id: int) -> bool:
-        return kind == self.kind and not self.opened and (self.ids is None or product_id in self.ids)
+        taken = self.first is not None and self.arrived >= self.first
+        return kind == self.kind and not self.opened and not taken and (self.ids is None or product_id in self.ids)
 
     async def wait(self) -> None:
         self._loop = asyncio.get_running_loop()  # set before `opened` is read: see release()
@@ -196,7 +206,10 @@ def create_downstream(state: State | None = None) -> FastAPI:
             state.writes[product_id] += 1
         async with serving("write", product_id, state.delays.write_s):
             pass
-        return state.change(product_id, **changes.model_dump())  # applied when the write is let go
+        product = state.change(product_id, **changes.model_dump())  # applied when the write is let go
+        async with serving("written", product_id, 0):
+            pass  # applied, and its answer held back (a slow network)
+        return product
 
     @api.get("/recommendations/{product_id}")
     async def recommendations(product_id: int):
@@ -268,9 +281,12 @@ class DownstreamServer:
         delays.write_s = delays.write_s if write_s is None else write_s
         delays.recommendations_s = delays.recommendations_s if recommendations_s is None else recommendations_s
 
-    def hold(self, kind: str, ids=None, *, until: int | None = None, max_s: float = HOLD_LIMIT_S) -> Hold:
-        """Hold calls of ``kind`` ("load", "write", "recommendations") for ``ids`` (None: all)."""
-        hold = Hold(kind, None if ids is None else set(ids), until=until, max_s=min(max_s, HOLD_LIMIT_S))
+    def hold(
+        self, kind: str, ids=None, *, until: int | None = None, max_s: float = HOLD_LIMIT_S, first: int | None = None
+    ) -> Hold:
+        """Hold calls of ``kind`` ("load", "write", "written", "recommendations") for ``ids`` (None: all)."""
+        ids = None if ids is None else set(ids)
+        hold = Hold(kind, ids, until=until, max_s=min(max_s, HOLD_LIMIT_S), first=first)
         with self.state.lock:
             self.state.holds = [h for h in self.state.holds if not h.opened] + [hold]
         return hold
