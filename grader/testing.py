@@ -27,6 +27,7 @@ import pytest
 from ._sandbox.config import SandboxConfig
 from ._sandbox.learner import LearnerApp, LearnerCrash, LearnerError, LearnerLib, LearnerProcess, where_in_submission
 from ._sandbox.ports import PortWait, free_port, wait_for_port
+from ._sandbox.processes import kill_all
 from ._sandbox.services import READER_URL_VARIABLE
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "fail",
     "free_port",
     "running",
+    "stop_learner_code",
     "timed",
     "wait_for_port",
 ]
@@ -105,6 +107,13 @@ def as_reader(url: str) -> str:
     return f"{scheme}://{reader.split('://', 1)[1].split('@', 1)[0]}@{rest.split('@', 1)[1]}"
 
 
+def stop_learner_code(sandbox: SandboxConfig) -> None:
+    """SIGKILL every process of learner code, before a reference is timed: in the container that is
+    every process of the learner's user, so a daemon that left its session (which ``stop()`` of a
+    learner misses) cannot take the CPU from the reference. The next call starts learner code again."""
+    kill_all(sandbox)
+
+
 def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:
     """``function(*args, **kwargs)`` and the seconds it took (wall clock, ``time.perf_counter``)."""
     started = time.perf_counter()
@@ -117,8 +126,10 @@ class TimeBudget:
     """How long learner code may take: ``factor`` times a reference measured in the same run, on
     the same machine under the same load, plus ``slack_s`` - never absolute seconds, so a slow or
     busy machine does not fail a correct submission. Run the reference as trusted code on state the
-    suite built alone, so learner code cannot slow it::
+    suite built alone, with no learner code running (:func:`stop_learner_code`), so that learner code
+    cannot slow it::
 
+        stop_learner_code(sandbox)
         _, reference_s = timed(load_with_the_reference, path)
         budget = TimeBudget(reference_s, factor=5, slack_s=1)
         _, took_s = timed(call, learner, "app.bulk:load", path, timeout_s=budget.timeout_s)

@@ -56,6 +56,7 @@ def test_suite_authors_api_is_pinned():
         "fail",
         "free_port",
         "running",
+        "stop_learner_code",
         "timed",
         "wait_for_port",
     ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from conftest import RACE_ENV, WORKER_START_S, _sqlite, learner_call
 from sqlalchemy import create_engine
 
-from grader.testing import LearnerCrash, LearnerError, TimeBudget, fail
+from grader.testing import LearnerCrash, LearnerError, TimeBudget, fail, stop_learner_code
 
 JOBS = 40
 WORKERS = 2  # for the throughput test
@@ -167,6 +167,7 @@ def test_throughput_of_two_workers_is_close_to_the_reference(sqlite_shop, sandbo
     poll = 5  # a worker that waits --poll after every job takes 100 s here; the reference about a second
     for other in all_shops.values():  # no learner process runs while the reference is measured
         other.stop_learners()
+    stop_learner_code(sandbox)  # nor one that left its session (a daemon)
     reference = _reference_seconds(sandbox, JOBS, poll)
     if reference == float("inf"):
         fail("the reference workers failed (a grader problem, not yours)")
