@@ -32,6 +32,13 @@ _CHECK = (
     'assert os.environ.get("NBGRADER_EXECUTION") != "autograde", '
     '"lab parts are scored by grader._nbgrader.LabGrades (see course/nbgrader_config.py)"'
 )
+_SCORED = "# Scored from your lab/ folder by the course's grader: each test below, what went wrong, and a hint."
+
+
+def scored_source(source: str) -> str:
+    """A lab cell as feedback shows it once LabGrades has scored it: its title line and what scored
+    it, not the check that makes the cell fail when nothing else scores it."""
+    return source.split("\n", 1)[0] + "\n" + _SCORED
 
 
 def lab_cells(manifest: Manifest) -> list[nbformat.NotebookNode]:

@@ -38,7 +38,7 @@ from ._autograde import lab_slot
 from ._course import lab_for_lesson
 from ._errors import GraderError
 from ._html import STYLE, part_html
-from ._lessons import CELL_PREFIX, LAB_FOLDER
+from ._lessons import CELL_PREFIX, LAB_FOLDER, scored_source
 from ._manifest import Limits
 from ._paths import DATASETS_DIR
 from ._results import Results, Status
@@ -136,6 +136,7 @@ class LabGrades(NbGraderPreprocessor):
         (folder / RESULTS_FILE).write_text(results.to_json())
         for cell in cells:
             cell.outputs = part_outputs(results, cell.metadata["nbgrader"]["grade_id"][len(CELL_PREFIX) :])
+            cell.source = scored_source(cell.source)  # feedback shows what scored it, not the guard
         return nb, resources
 
 

@@ -182,6 +182,8 @@ def test_feedback_shows_results_and_hints_but_no_hidden_code(course):
     assert "0 of 6 points for Pricing in integer cents" in page
     manifest_hint = "course/00-welcome.ipynb"  # every hint names the lesson section to revisit
     assert manifest_hint in page
+    assert "Scored from your lab/ folder by the course" in page
+    assert "LabGrades" not in page, "the lab cells' guard is shown in feedback"
     for test_file in (SUITES_DIR / "00-hello").glob("test_*.py"):
         for line in test_file.read_text().splitlines():
             if line.strip().startswith(("assert ", "def test_")):

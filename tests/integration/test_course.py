@@ -73,10 +73,12 @@ def test_lab_grades_scores_each_part_from_one_run(tmp_path, make_submission):
 
 def test_lab_grades_without_a_lab_folder_scores_zero_with_the_reason(tmp_path):
     notebook, resources, _ = _lab_notebook(tmp_path, None)
+    titles = [cell.source.splitlines()[0] for cell in notebook.cells[1:-1]]
     notebook, _ = LabGrades(backend="local").preprocess(notebook, resources)
-    for cell in notebook.cells[1:-1]:  # the part cells, between the heading and the check
+    for cell, title in zip(notebook.cells[1:-1], titles, strict=True):  # the part cells, between heading and check
         assert cell.outputs[-1].data["text/plain"] == "0.0"
         assert "the submission has no lab/ folder" in cell.outputs[0].data["text/plain"]
+        assert cell.source.splitlines()[0] == title and "assert" not in cell.source  # no guard in feedback
 
 
 def test_when_docker_is_down_autograde_steps_raise_instead_of_scoring_zero(tmp_path, make_submission, monkeypatch):
