@@ -157,12 +157,18 @@ def stage_submission_command(
     student: Annotated[str, typer.Argument(help="A test student's id, e.g. alice")],
     lesson: Annotated[str, typer.Argument(help="The lesson (nbgrader assignment), e.g. 01-databases")],
     untouched: Annotated[bool, typer.Option(help="Hand in the release as it is, not the model answers")] = False,
+    course_dir: Annotated[
+        Path | None, typer.Option(help="The nbgrader course [default: this checkout's course/]")
+    ] = None,
 ) -> None:
     """Make course/submitted/STUDENT/LESSON/ as a learner would submit it, to try nbgrader autograde."""
     from ._instructor import stage_submission
+    from ._paths import COURSE_DIR
 
     try:
-        print(stage_submission(student=student, lesson=lesson, solved=not untouched))
+        print(
+            stage_submission(student=student, lesson=lesson, solved=not untouched, course_dir=course_dir or COURSE_DIR)
+        )
     except GraderError as exc:
         err.print(f"grader: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -171,12 +177,16 @@ def stage_submission_command(
 @app.command("export-parts")
 def export_parts_command(
     out: Annotated[Path | None, typer.Option(help="The CSV [default: course/grades-parts.csv]")] = None,
+    course_dir: Annotated[
+        Path | None, typer.Option(help="The nbgrader course [default: this checkout's course/]")
+    ] = None,
 ) -> None:
     """Every student's points for each lab part, from nbgrader's gradebook (beside nbgrader export's totals)."""
     from ._instructor import export_parts
+    from ._paths import COURSE_DIR
 
     try:
-        print(export_parts(out=out))
+        print(export_parts(out=out, course_dir=course_dir or COURSE_DIR))
     except GraderError as exc:
         err.print(f"grader: {exc}", markup=False)
         raise typer.Exit(2) from None
