@@ -11,6 +11,9 @@ from _checkout import BREAKER, fresh_postcode, in_background
 from grader.testing import fail
 
 LONG = {**BREAKER, "BREAKER_COOLDOWN_SECONDS": "60"}  # nothing cools down while a test runs
+# A threshold above 256: CPython keeps one object per int only from -5 to 256, so a count compared
+# with `is` reaches 3 but never 300. Two retries a checkout: 100 checkouts make the 300 calls.
+MANY = {**LONG, "BREAKER_FAILURES": "300", "SHIPPING_RETRIES": "2"}
 
 
 def open_breaker(checkout) -> None:
@@ -34,6 +37,27 @@ def test_the_breaker_opens_after_the_failures_in_a_row(fresh):
             "with BREAKER_FAILURES=3 (and SHIPPING_RETRIES=0), 8 checkouts against a failing service should call it "
             f"3 times, then not at all while the breaker is open: calls per checkout were {calls} (one breaker "
             "per process, shared by every request, not one per request)"
+        )
+    checkout.shipping.recover()
+    many = fresh(MANY)
+    many.require_checkout()
+    many.shipping.fail(503)
+    failed = 0  # calls, all failed: in a row, since the success of require_checkout()
+    while failed < 300:
+        group = [fresh_postcode() for _ in range(10)]
+        for postcode, answer in zip(group, many.at_once(group, within_s=3 + 10), strict=True):
+            many.expect_order(answer, postcode, "fallback", "the shipping service answers 503")
+        if not (made := sum(many.calls(postcode) for postcode in group)):
+            fail(f"with BREAKER_FAILURES=300 the breaker opened after {failed} failed calls in a row: it opens at 300")
+        failed += made
+    later = [fresh_postcode() for _ in range(3)]
+    for postcode in later:
+        many.expect_order(many.checkout(postcode), postcode, "fallback", "the shipping service answers 503")
+    if (calls := [many.calls(postcode) for postcode in later]) != [0, 0, 0]:
+        fail(
+            f"with BREAKER_FAILURES=300, {failed} failed calls in a row should have opened the breaker, yet 3 more "
+            f"checkouts called the service {calls} times: at 300 failures or more it is open, whatever the setting "
+            "(an int compared with `is` is the same object only up to 256 in CPython: compare with >=)"
         )
 
 

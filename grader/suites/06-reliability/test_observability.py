@@ -133,31 +133,70 @@ def test_the_request_id_reaches_the_shipping_service(plain):
         fail(f"a checkout answered X-Request-ID {answer.request_id!r}, but its shipping call carried {seen}")
 
 
-def test_log_lines_are_json_with_the_request_id(fresh, plain):
-    plain.require_checkout()
-    checkout = fresh(BREAKER)
-    given, postcode = f"log-{uuid.uuid4().hex[:12]}", fresh_postcode()
-    checkout.checkout(postcode, request_id=given)
+def _log_records(checkout) -> list[dict]:
+    records = []
+    for line in checkout.app.output.tail(65536).splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if not isinstance(record, dict):
+            fail(f"every line the app logs should be one JSON object; this one is not: {line[:200]!r}")
+        records.append(record)
+    return records
+
+
+def _answered_line(checkout, request_id: str, status: int) -> tuple[list[dict], int]:
+    """The lines logged with ``request_id`` once one says ``status`` (or 5 s later), and how many lines in all."""
     deadline = time.monotonic() + 5  # the line of the answer may come just after the answer
     while True:
-        lines = [line for line in checkout.app.output.tail(65536).splitlines() if line.strip()]
-        records = []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except ValueError:
-                record = None
-            if not isinstance(record, dict):
-                fail(f"every line the app logs should be one JSON object; this one is not: {line[:200]!r}")
-            records.append(record)
-        mine = [r for r in records if r.get("request_id") == given]
-        if any(r.get("status") == 201 for r in mine) or time.monotonic() > deadline:
-            break
+        records = _log_records(checkout)
+        mine = [r for r in records if r.get("request_id") == request_id]
+        if any(r.get("status") == status for r in mine) or time.monotonic() > deadline:
+            return mine, len(records)
         time.sleep(0.05)
+
+
+def test_log_lines_are_json_with_the_request_id(fresh, plain, sandbox):
+    plain.require_checkout()
+    path = f"{sandbox.scratch_dir}/logs-{uuid.uuid4().hex[:8]}.db"
+    checkout = fresh({**BREAKER, "DATABASE_PATH": path})
+    given, postcode = f"log-{uuid.uuid4().hex[:12]}", fresh_postcode()
+    checkout.checkout(postcode, request_id=given)
+    mine, count = _answered_line(checkout, given, 201)
     if not any(r.get("status") == 201 for r in mine):
         fail(
             f'a checkout with X-Request-ID: {given} should log at least one JSON line with "request_id": {given!r} '
-            f'and its "status": 201; its lines were {mine[:3]} (of {len(records)} lines)'
+            f'and its "status": 201; its lines were {mine[:3]} (of {count} lines)'
+        )
+    # A request the app fails to handle (its database is gone: an exception, whatever it answers) is
+    # logged and counted with the status it was answered, like any other.
+    before = checkout.metrics()
+    failing = f"log-{uuid.uuid4().hex[:12]}"
+    os.rename(path, path + ".away")
+    try:
+        status = checkout.request("GET", "/orders/1", headers={"X-Request-ID": failing}).status
+    finally:
+        os.rename(path + ".away", path)
+    mine, count = _answered_line(checkout, failing, status)
+    if not any(r.get("status") == status for r in mine):
+        fail(
+            f"GET /orders/1 with X-Request-ID: {failing}, with the database gone, was answered {status}: it should "
+            f'log a JSON line with "request_id": {failing!r} and "status": {status} (the status answered, even when '
+            f"the handler raised); its lines were {[{k: r.get(k) for k in ('message', 'status')} for r in mine[:3]]}"
+        )
+
+    def answered(samples: dict) -> float:  # whatever the route label (another test checks it)
+        wanted = {("method", "GET"), ("status", str(status))}
+        return sum(v for (name, labels), v in samples.items() if name == REQUESTS and wanted <= labels)
+
+    if (grew := answered(checkout.metrics()) - answered(before)) != 1:
+        fail(
+            f"GET /orders/1, with the database gone, was answered {status}: {REQUESTS}{{method='GET', "
+            f"status='{status}'}} should have grown by 1, it grew by {grew:g} (count the status answered, even "
+            "when the handler raised)"
         )
 
 

@@ -3,11 +3,14 @@ SHIPPING_RETRIES, stay within the retry budget, and wait a capped, jittered back
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 from statistics import mean, median
 
-from _checkout import PLAIN, fresh_postcode
+import httpx
+from _checkout import LINES, PLAIN, Answer, fresh_postcode
 
 from grader.testing import fail
 
@@ -107,10 +110,34 @@ BACKOFF = {
 }
 SLACK_S = 0.75  # a failed call's round trip on a loaded machine, and scheduling
 CAPPED = {**BACKOFF, "RETRY_BACKOFF_BASE_SECONDS": "5", "RETRY_BACKOFF_MAX_SECONDS": "0.05"}  # the cap decides
+# The range of the first wait, seen without timing it: it is at most RETRY_BACKOFF_BASE_SECONDS=4,
+# and the deadline leaves 5.5 s, so a checkout whose first call failed fast (answered in under
+# 1.5 s, counted from before it was sent) always has room for its retry (R3: a wait is skipped only
+# when it would pass the deadline). A wait drawn from [0, 8] (2 ** n instead of 2 ** (n - 1)) does
+# not fit about a third of the time: that checkout falls back after one call, and fast. Load only
+# makes checkouts slower, which makes fewer of them count: it can never fail a right answer. Sent
+# 0.1 s apart, on one client made beforehand, most are answered well within 0.1 s.
+FIRST_WAIT = {
+    **PLAIN,
+    "SHIPPING_RETRIES": "1",
+    "SHIPPING_DEADLINE_SECONDS": "5.5",
+    "RETRY_BACKOFF_BASE_SECONDS": "4",
+    "RETRY_BACKOFF_MAX_SECONDS": "100",
+}
+ROOM_S = 5.5 - 4  # the deadline minus the longest first wait
+
+
+def _timed_checkout(client: httpx.Client, postcode: str) -> Answer:
+    sent = time.monotonic()
+    try:
+        response = client.post("/checkout", json={"postcode": postcode, "items": LINES})
+    except httpx.HTTPError as exc:
+        fail(f"POST /checkout failed: {exc!r} (SHIPPING_DEADLINE_SECONDS=5.5; it had {client.timeout.read:g} s)")
+    return Answer(response.status_code, response.headers, response.text, time.monotonic() - sent)
 
 
 def test_backoff_waits_within_its_bounds(shared):
-    checkout, capped = shared(BACKOFF), shared(CAPPED)  # both while the service is healthy
+    checkout, capped, first = shared(BACKOFF), shared(CAPPED), shared(FIRST_WAIT)  # all while the service is healthy
     checkout.require_checkout()
     checkout.shipping.fail(503)
     postcodes = [fresh_postcode() for _ in range(8)]
@@ -151,4 +178,24 @@ def test_backoff_waits_within_its_bounds(shared):
             f"retries came on average {mean(every) * 1000:.0f} ms apart; full-jitter backoff with "
             f"RETRY_BACKOFF_BASE_SECONDS=0.2 waits about {expected * 1000:.0f} ms on average: retries without a "
             "wait hammer a service that is struggling"
+        )
+
+    # The range of the first wait (see FIRST_WAIT): no wait of [0, base] can push a retry past the deadline.
+    postcodes, pending = [fresh_postcode() for _ in range(48)], []
+    with httpx.Client(base_url=first.app.url, timeout=5.5 + 15) as client, ThreadPoolExecutor(len(postcodes)) as pool:
+        for postcode in postcodes:  # one every 0.1 s, not all at once: each is answered as fast as it can be
+            pending.append(pool.submit(_timed_checkout, client, postcode))
+            time.sleep(0.1)
+        answers = [future.result() for future in pending]
+    skipped = []  # how fast the checkouts that fell back after one call were answered
+    for postcode, answer in zip(postcodes, answers, strict=True):
+        first.expect_order(answer, postcode, "fallback", "every call failed")
+        if first.calls(postcode) == 1:
+            skipped.append(answer.took_s)
+    if fast := [took for took in skipped if took < ROOM_S]:
+        fail(
+            f"with RETRY_BACKOFF_BASE_SECONDS=4 the wait before retry 1 is at most min(max, 4 * 2 ** 0) = 4 s, and "
+            f"SHIPPING_DEADLINE_SECONDS=5.5 leaves room for it; yet {len(fast)} of {len(postcodes)} checkouts gave up "
+            f"after one failed call, answered within {max(fast):.2f} s (so more than {5.5 - max(fast):.2f} s of the "
+            "deadline was left): their wait was drawn above 4 s - retry n waits at most base * 2 ** (n - 1), n from 1"
         )
