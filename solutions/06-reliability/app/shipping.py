@@ -87,7 +87,9 @@ class ShippingClient:
                 )
                 if response.status_code < 400:
                     cents = int(response.json()["cents"])
-            except (httpx.TransportError, ValueError, KeyError) as exc:  # timeouts are TransportErrors
+            # Timeouts are TransportErrors; a body that is not {"cents": <a number>} (not JSON, no
+            # "cents", null, a list) is a failed call too, never a 500 of ours (R10).
+            except (httpx.TransportError, ValueError, KeyError, TypeError) as exc:
                 self.breaker.failure()
                 log.warning("shipping call failed", extra={"attempt": attempt + 1, "error": type(exc).__name__})
                 continue
