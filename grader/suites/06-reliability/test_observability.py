@@ -8,7 +8,7 @@ import os
 import time
 import uuid
 
-from _checkout import BREAKER, LINES, VALID_ID, fresh_postcode, value
+from _checkout import BREAKER, LINES, PLAIN, VALID_ID, fresh_postcode, value
 
 from grader.testing import fail
 
@@ -92,7 +92,7 @@ def test_no_label_holds_a_raw_path_or_an_id(plain):
         )
 
 
-def test_the_request_id_is_echoed_or_made(plain):
+def test_the_request_id_is_echoed_or_made(plain, fresh, sandbox):
     plain.require_checkout()
     given = f"order-{uuid.uuid4().hex[:12]}.retry:1"
     for method, path, body in (("POST", "/checkout", {"postcode": "AB1", "items": LINES}), ("GET", "/orders/1", None)):
@@ -104,6 +104,21 @@ def test_the_request_id_is_echoed_or_made(plain):
     made = [plain.request("GET", "/orders/1").request_id for _ in range(2)]
     if not all(made) or not all(VALID_ID.fullmatch(m) for m in made) or made[0] == made[1]:
         fail(f"requests without X-Request-ID should each get a new one in the answer's X-Request-ID; two got {made}")
+    # Every answer: also the 500 of a handler that raised (its database is gone).
+    path = f"{sandbox.scratch_dir}/ids-{uuid.uuid4().hex[:8]}.db"
+    broken = fresh({**PLAIN, "DATABASE_PATH": path})
+    broken.require_checkout()
+    os.rename(path, path + ".away")
+    try:
+        answer = broken.request("GET", "/orders/1", headers={"X-Request-ID": given})
+    finally:
+        os.rename(path + ".away", path)
+    if answer.request_id != given:
+        fail(
+            f"GET /orders/1 with X-Request-ID: {given}, with the database gone, was answered {answer.status} without "
+            f"that X-Request-ID (got {answer.request_id!r}): an exception that leaves your middleware is answered "
+            "500 by the server outside it - catch it in the middleware and answer the 500 there, with the id"
+        )
 
 
 def test_a_malformed_request_id_is_replaced(plain):

@@ -18,8 +18,9 @@ def configure_logging() -> None:
 
 
 class ObservabilityMiddleware:
-    """TODO: take or make the request id and answer it in X-Request-ID; count, time and log each
-    request by its route template (README, R11, R13, R14). Today it passes requests through."""
+    """TODO: take or make the request id and answer it in X-Request-ID (a handler that raised
+    too); count, time and log each request by its route template (README, R11, R13, R14). Today
+    it passes requests through."""
 
     def __init__(self, app):
         self.app = app

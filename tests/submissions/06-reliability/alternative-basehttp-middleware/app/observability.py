@@ -12,6 +12,7 @@ from contextvars import ContextVar
 
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.responses import JSONResponse
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._:-]{1,128}\Z")
@@ -65,7 +66,15 @@ class _Middleware(BaseHTTPMiddleware):
         start = time.monotonic()
         status = 500
         try:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except Exception:  # a handler raised: our 500, with the id (Starlette's would have none)
+                logging.getLogger("errors").exception("unhandled error")
+                response = JSONResponse(
+                    {"type": "about:blank", "title": "Internal Server Error", "status": 500},
+                    500,
+                    media_type="application/problem+json",
+                )
             status = response.status_code
             response.headers[REQUEST_ID_HEADER] = rid
             return response

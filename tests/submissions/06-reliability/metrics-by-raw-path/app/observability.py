@@ -57,6 +57,7 @@ def configure_logging() -> None:
 
 
 access_log = logging.getLogger("app.access")
+error_log = logging.getLogger("app.errors")
 
 
 class ObservabilityMiddleware:
@@ -74,15 +75,28 @@ class ObservabilityMiddleware:
         token = _request_id.set(request_id)
         status, started = 500, time.perf_counter()
 
+        started_answer = False
+
         async def send_with_id(message):
-            nonlocal status
+            nonlocal status, started_answer
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started_answer = message["status"], True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # A handler raised (the database is gone...). Left alone, the exception would reach
+            # Starlette's outermost error handler, which answers 500 outside this middleware: without
+            # X-Request-ID. Answer it here, with the id, and log it with its traceback.
+            error_log.exception("unhandled error", extra={"method": scope["method"], "path": scope["path"]})
+            if started_answer:
+                raise  # half an answer is out: nothing better can be sent
+            body = json.dumps({"type": "about:blank", "title": "Internal Server Error", "status": 500}).encode()
+            headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+            await send_with_id({"type": "http.response.start", "status": 500, "headers": headers})
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             took = time.perf_counter() - started
             route = scope["path"]  # BUG: the raw path - a new time series per order id
