@@ -246,7 +246,9 @@ def seed(db: Db) -> Shop:
                 for sku in rng.sample(skus, rng.randint(1, 3))
             ]
             add_order(conn, tables, shop, customer, moment, lines, rng.choice(["paid", "paid", "shipped", "pending"]))
-        assert moment < T0 + timedelta(days=RANDOM_DAYS), moment
+        assert moment < T0 + timedelta(days=RANDOM_DAYS), (
+            f"the suite's random orders run past its period, to {moment} (a grader problem, not yours)"
+        )
 
         hour = timedelta(hours=1)
         add_order(conn, tables, shop, ids[2], CANCELLED_DAY + 10 * hour, [(skus[0], 2, 449)])

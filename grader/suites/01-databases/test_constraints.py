@@ -11,7 +11,10 @@ from grader.testing import fail
 def rejected(db, table: str, row: dict, why: str):
     tables = db.tables()
     if table not in tables.tables:
-        fail(f"no table {table!r} after app.db:create_schema (README, 'The schema')")
+        fail(
+            f"{db.kind}: the schema your app/models.py describes has no table {table!r}; expected the tables of README "
+            f"'The schema', got {sorted(tables.tables)}"
+        )
     try:
         with db.engine.begin() as conn:
             conn.execute(insert(tables.tables[table]), row)

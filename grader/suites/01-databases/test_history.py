@@ -234,7 +234,11 @@ def test_cursors_are_checked_and_grant_nothing(seeded_db, learner):
             )
             continue
         fail(f"order_history(..., after={after!r}) returned {str(value)[:200]}; expected ValueError")
-    assert db.scalar("SELECT count(*) FROM orders") == len(shop.orders), "a cursor changed the orders table"
+    left = db.scalar("SELECT count(*) FROM orders")
+    assert left == len(shop.orders), (
+        f"after order_history(..., after=<a bad cursor>) the orders table holds {left} orders, expected "
+        f"{len(shop.orders)}: a cursor is data to check, never SQL to run (R25)"
+    )
 
     cursor = page_of(learner, db, customer, limit=3)["next"]
     theirs = {o["id"] for o in shop.orders if o["customer_id"] == other}

@@ -168,7 +168,11 @@ def test_downgrade_then_upgrade_round_trips(kind, new_db, learner):
     assert "total_cents" not in {c["name"] for c in inspect(db.engine).get_columns("orders")}, (
         f"{kind}: after downgrade to 0001, orders.total_cents is still there; expected 0002's downgrade to drop it"
     )
-    assert not history_index(db), f"{kind}: after downgrade to 0001 the history index is still there"
+    kept = history_index(db)
+    assert not kept, (
+        f"{kind}: after downgrade to 0001 the history index is still there ({kept[0]['name']}); expected 0002's "
+        "downgrade to drop it (R13)"
+    )
     at_revision(learner, db, "base", DOWNGRADE)
     left = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
     assert not left, f"{kind}: after downgrade to base the tables {sorted(left)} are left; expected none"

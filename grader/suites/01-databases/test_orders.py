@@ -50,7 +50,11 @@ def test_an_order_is_written_and_stock_decremented(kind, schema_db, learner):
     assert rows == want, (
         f"place_order wrote (customer, status, total_cents, sku, quantity, unit_price_cents) {rows}; expected {want}"
     )
-    assert stock(db) == {"DUCK-A": 7, "DUCK-B": 1, "DUCK-C": 1}, f"stock after the order: {stock(db)}"
+    left = stock(db)
+    want_left = {"DUCK-A": 7, "DUCK-B": 1, "DUCK-C": 1}
+    assert left == want_left, (
+        f"place_order of 3 DUCK-A and 2 DUCK-B: the stock afterwards should be {want_left}, got {left} (R14)"
+    )
     created = as_utc(db.scalar("SELECT created_at FROM orders"))
     assert created == datetime(2025, 6, 1, 10, tzinfo=UTC), (
         f"orders.created_at is {created}; expected 2025-06-01 10:00 UTC"
@@ -187,4 +191,9 @@ def test_a_failed_order_leaves_nothing(kind, schema_db, learner):
             continue
         fail(f"place_order with {why} returned {str(value)[:200]}; expected it to raise (README, 'Placing an order')")
     call(learner, PLACE, db.url, customer, [a, b, c])  # and nothing was left locked
-    assert stock(db) == {"DUCK-A": 8, "DUCK-B": 2, "DUCK-C": 0}, f"after a real order: {stock(db)}"
+    left = stock(db)
+    want_left = {"DUCK-A": 8, "DUCK-B": 2, "DUCK-C": 0}
+    assert left == want_left, (
+        f"after the failed orders, place_order of 2 DUCK-A, 1 DUCK-B and 1 DUCK-C: the stock should be {want_left}, "
+        f"got {left} - did a failed order leave a row locked or the stock changed? (R17)"
+    )

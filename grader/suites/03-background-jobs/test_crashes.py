@@ -152,7 +152,11 @@ def test_sigterm_finishes_the_running_job_and_exits_0(sqlite_shop):
     )
     row = shop.db.job(job_id)
     assert row["status"] == "done", f"the job running at SIGTERM should be finished and acked, it is {row['status']!r}"
-    assert shop.db.job(later)["attempts"] == 0, "after SIGTERM the worker should claim no new job"
+    queued_after = shop.db.job(later)
+    assert queued_after["attempts"] == 0, (
+        f"after SIGTERM the worker should finish its job and claim nothing more (R25): a job queued meanwhile "
+        f"should have attempts 0, got {queued_after['attempts']} (status {queued_after['status']!r})"
+    )
 
 
 def test_an_idle_worker_exits_at_once_on_sigint(sqlite_shop):

@@ -107,14 +107,21 @@ def test_a_failed_send_is_not_recorded(sqlite_shop):
             "the mail server refused the first send with 451 (try again later), and send_order_confirmation() "
             "returned as if it had sent: let the error propagate, so the job is retried"
         )
-    assert error.type != "PermanentError", "451 is a temporary refusal: it must not become a PermanentError"
+    assert error.type != "PermanentError", (
+        f"the mail server answered 451 (try again later), a temporary refusal: send_order_confirmation() should let "
+        f"the send's error propagate so the job is retried, got PermanentError: {error.message[:200]}"
+    )
     recorded = shop.db.scalar("SELECT COUNT(*) FROM sent_mails")
     assert recorded == 0, (
         f"the send failed, but sent_mails records the order ({recorded} row): the retry would skip it and the "
         "customer would get no mail - record only after the send succeeded"
     )
     shop.call("app.handlers:send_order_confirmation", _job(order_id, attempts=2))
-    assert len(shop.smtp.for_order(order_id)) == 1, "the retry should send the mail"
+    mails = shop.smtp.for_order(order_id)
+    assert len(mails) == 1, (
+        f"the retry of send_order_confirmation() after a 451 should send the mail: expected 1 mail for order "
+        f"{order_id}, got {len(mails)} (R18)"
+    )
 
 
 def test_an_unknown_order_is_a_permanent_error(sqlite_shop):
@@ -124,7 +131,11 @@ def test_an_unknown_order_is_a_permanent_error(sqlite_shop):
     assert got == "PermanentError", (
         f"send_order_confirmation() for an order that doesn't exist: expected PermanentError, got {got}"
     )
-    assert not shop.smtp.messages, "no mail should go out for an order that doesn't exist"
+    sent = list(shop.smtp.messages)
+    assert not sent, (
+        f"send_order_confirmation() for an order that doesn't exist: expected no mail, got {len(sent)} "
+        f"(the first to {sent[0]['to']}) (R19)"
+    )
 
 
 def test_a_refused_recipient_is_a_permanent_error(sqlite_shop):

@@ -143,7 +143,8 @@ def test_stats_count_jobs_and_the_oldest_wait(sqlite_shop):
     shop.db.insert_job(status="dead", attempts=5, run_at=now - 80)
     stats = shop.call("app.queue:stats")
     counts = {k: (stats or {}).get(k) for k in ("queued", "running", "done", "dead")}
-    assert counts == {"queued": 3, "running": 1, "done": 3, "dead": 1}, f"stats() counted {counts}"
+    want = {"queued": 3, "running": 1, "done": 3, "dead": 1}
+    assert counts == want, f"stats() should count {want}, got {counts} (R14)"
     waited = (stats or {}).get("oldest_due_s")
     assert isinstance(waited, (int, float)) and 4.5 <= waited <= 5 + (time.time() - now) + 0.5, (
         f"the oldest due queued job has waited 5 s past its run_at: oldest_due_s should be about 5, got {waited!r}"

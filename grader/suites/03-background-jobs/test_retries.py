@@ -92,7 +92,10 @@ def test_a_permanent_failure_is_dead_lettered_at_once(sqlite_shop):
     assert outcome == "dead", f"fail(..., permanent=True) on attempt 1 of 5 should answer 'dead', got {outcome!r}"
     row = shop.db.job(job_id)
     got = (row["status"], row["last_error"])
-    assert got == ("dead", "PermanentError: no such order"), f"the job's (status, last_error) are {got}"
+    assert got == ("dead", "PermanentError: no such order"), (
+        "after fail(..., permanent=True) the job's (status, last_error) should be (dead, 'PermanentError: no such "
+        f"order'), got {got} (R13)"
+    )
 
 
 def test_the_worker_retries_a_failing_job_until_it_is_dead(sqlite_shop):
@@ -157,4 +160,7 @@ def test_permanent_failures_are_dead_at_once(sqlite_shop):
     )
     got = rows["PermanentError"]["last_error"]
     assert got == "PermanentError: bad payload", f"last_error should be 'PermanentError: bad payload', got {got!r}"
-    assert rows["unknown kind"]["last_error"], "a job of an unknown kind should be dead with a last_error saying why"
+    assert rows["unknown kind"]["last_error"], (
+        f"a job of an unknown kind should be dead with a last_error saying why, got "
+        f"{rows['unknown kind']['last_error']!r} (R23)"
+    )

@@ -382,3 +382,12 @@ def is_problem(response: httpx.Response, status: int) -> bool:
 
 def describe(response: httpx.Response) -> str:
     return f"{response.status_code} {response.headers.get('content-type', '')} {response.text[:200]}"
+
+
+def charged(charges: list[dict]) -> str:
+    """The provider's charges, briefly: how many, and the first."""
+    if not charges:
+        return "no charge"
+    first = charges[0]
+    what = f"{first.get('id')}: {first.get('amount_cents')} {first.get('currency')} for {first.get('reference')}"
+    return f"1 charge ({what})" if len(charges) == 1 else f"{len(charges)} charges (the first {what})"

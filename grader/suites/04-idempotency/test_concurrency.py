@@ -6,7 +6,7 @@ provided app/db.py), so code that reads, decides and then writes lets every twin
 every run, not one run in four.
 """
 
-from conftest import answers, at_once, describe, is_problem, new_key, same_json, status_of, wait_until
+from conftest import answers, at_once, charged, describe, is_problem, new_key, same_json, status_of, wait_until
 
 TWINS = 12
 
@@ -14,7 +14,11 @@ TWINS = 12
 def test_a_retry_while_the_first_is_in_flight_is_a_409_problem(payments, provider):
     older = new_key()  # stored before the first request's key, so its row comes first (a smaller id)
     provider.faults(fail_next=1)
-    assert payments.pay(older).status_code == 502, "a payment whose provider call failed should be a 502"
+    failed = payments.pay(older)
+    assert failed.status_code == 502, (
+        f"this test needs R8 first: the provider answered 503, so POST /payments should be a 502, got "
+        f"{describe(failed)}"
+    )
     key = new_key()
     with provider.holding():
         [first] = at_once([lambda: payments.pay(key)])
@@ -25,7 +29,11 @@ def test_a_retry_while_the_first_is_in_flight_is_a_409_problem(payments, provide
         # Meanwhile two other payments fail and release their own keys: a new key (stored after the
         # first's) and a retry of the older one - releasing either must leave the first's key locked.
         provider.faults(hold=True, fail_next=1)
-        assert payments.pay(new_key()).status_code == 502, "a payment whose provider call failed should be a 502"
+        failed = payments.pay(new_key())
+        assert failed.status_code == 502, (
+            f"this test needs R8 first: the provider answered 503, so POST /payments should be a 502, got "
+            f"{describe(failed)}"
+        )
         provider.faults(hold=True, fail_next=1)
         payments.pay(older)  # its answer is R8's business (test_recovery.py): here only its release matters
         twin = payments.pay(key)
@@ -39,7 +47,11 @@ def test_a_retry_while_the_first_is_in_flight_is_a_409_problem(payments, provide
     assert retry.status_code == 201 and same_json(retry, first_answer), (
         f"after the first finished, a retry is a replay of it (a 409 stores nothing), got {describe(retry)}"
     )
-    assert len(provider.charges()) == 1
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"a payment, a twin while it was in flight (409) and a retry after it: expected 1 charge, got "
+        f"{charged(charges)} (R14)"
+    )
 
 
 def twins_at_once(api, key: str, provider, count: int = TWINS) -> list:
@@ -61,7 +73,8 @@ def test_identical_requests_at_once_charge_once(engine_payments, provider):
         f"(answers {statuses}) - let a unique constraint on (client, key) decide which request owns the key"
     )
     assert statuses == [201] + [409] * (TWINS - 1), f"expected one 201 and {TWINS - 1} 409s, got {statuses}"
-    assert len(provider.charges()) == 1
+    charges = provider.charges()
+    assert len(charges) == 1, f"{TWINS} identical requests at once: expected 1 charge, got {charged(charges)} (R15)"
 
 
 def test_retries_at_once_take_over_the_key_once(engine_payments, provider):

@@ -1,7 +1,7 @@
 """Part 'fingerprint': a key belongs to one request; the same key with another body is a 422 (R11, R12)."""
 
 import pytest
-from conftest import BODY, describe, is_problem, new_key, paid, same_json
+from conftest import BODY, charged, describe, is_problem, new_key, paid, same_json
 
 
 def test_same_key_with_another_amount_is_a_422_problem(payments, provider):
@@ -11,7 +11,11 @@ def test_same_key_with_another_amount_is_a_422_problem(payments, provider):
     assert is_problem(response, 422), (
         f"the same key with another amount: expected a 422 problem+json, got {describe(response)}"
     )
-    assert len(provider.charges()) == 1
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"a payment, then its key with another amount: expected 1 charge, got {charged(charges)} - a mismatch "
+        "never reaches the provider (R11)"
+    )
 
 
 @pytest.mark.parametrize("field,value", [("order_id", "order-9999"), ("currency", "USD"), ("card", "tok_mastercard")])
@@ -35,7 +39,10 @@ def test_a_mismatch_leaves_the_stored_response_alone(payments, provider):
         f"after a 422 for a mismatch, the original request is still replayed: expected {first.text}, "
         f"got {describe(retry)}"
     )
-    assert len(provider.charges()) == 1
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"a payment, a mismatch (422) and a retry of the original: expected 1 charge, got {charged(charges)} (R11)"
+    )
 
 
 @pytest.mark.parametrize(

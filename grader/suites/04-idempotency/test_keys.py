@@ -2,7 +2,7 @@
 order, before anything is stored (R2, R3, R5)."""
 
 import pytest
-from conftest import BODY, describe, is_problem, new_key, same_json
+from conftest import BODY, charged, describe, is_problem, new_key, same_json
 
 
 def test_missing_key_is_a_400_problem(payments, provider):
@@ -10,7 +10,11 @@ def test_missing_key_is_a_400_problem(payments, provider):
     assert is_problem(response, 400), (
         f"POST /payments without Idempotency-Key: expected a 400 problem+json, got {describe(response)}"
     )
-    assert provider.charges() == [], "a payment without an Idempotency-Key must not reach the provider"
+    charges = provider.charges()
+    assert charges == [], (
+        f"POST /payments without Idempotency-Key must not reach the provider: expected no charge, got "
+        f"{charged(charges)} (R2, R5)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -34,7 +38,11 @@ def test_malformed_key_is_a_400_problem(payments, provider, key):
     assert is_problem(response, 400), (
         f"Idempotency-Key {key[:40]!r} is malformed (R2): expected a 400 problem+json, got {describe(response)}"
     )
-    assert provider.charges() == []
+    charges = provider.charges()
+    assert charges == [], (
+        f"Idempotency-Key {key[:40]!r} is malformed: expected no charge, got {charged(charges)} - a refused request "
+        "charges nothing (R5)"
+    )
 
 
 def test_a_quoted_key_is_the_same_key(payments, provider):
@@ -47,13 +55,21 @@ def test_a_quoted_key_is_the_same_key(payments, provider):
         f"payment, got {describe(retry)} - strip the quotes before you store the key"
     )
     long_key = "k" * 255
-    assert payments.pay(f'"{long_key}"').status_code == 201, "255 characters inside the quotes is a valid key"
+    long_quoted = payments.pay(f'"{long_key}"')
+    assert long_quoted.status_code == 201, (
+        f'Idempotency-Key "kkk...k" (255 characters inside the quotes) is a valid key (R2): expected 201, got '
+        f"{describe(long_quoted)}"
+    )
     other = payments.pay(f"!{key}!")
     assert other.status_code == 201 and other.content != first.content, (
         f"!{key}! is a key of its own (only a pair of double quotes is not part of the key): expected a new "
         f"payment, got {describe(other)}"
     )
-    assert len(provider.charges()) == 3
+    charges = provider.charges()
+    assert len(charges) == 3, (
+        f'the keys "{key}", {key} (the same key: a replay), "kkk...k" (255 characters) and !{key}!: expected 3 '
+        f"charges, got {charged(charges)} (R2)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -92,7 +108,8 @@ def test_invalid_body_is_a_422_problem(payments, provider, body):
     assert isinstance(errors, list) and errors and all("pointer" in e and "detail" in e for e in errors), (
         f"a 422 for an invalid body lists errors: [{{detail, pointer}}], got {response.text[:200]}"
     )
-    assert provider.charges() == []
+    charges = provider.charges()
+    assert charges == [], f"an invalid body (R3): expected no charge, got {charged(charges)} (R5)"
 
 
 def test_broken_json_is_a_400_that_stores_nothing(payments, provider):
@@ -120,7 +137,11 @@ def test_checks_happen_in_order(payments, provider):
         f"a malformed Idempotency-Key and an invalid body: the key is checked before the body (R5), "
         f"expected 400, got {describe(bad_key_and_body)}"
     )
-    assert provider.charges() == []
+    charges = provider.charges()
+    assert charges == [], (
+        f"two requests refused for their API key and their Idempotency-Key: expected no charge, got "
+        f"{charged(charges)} (R5)"
+    )
 
 
 def test_failed_validation_stores_nothing(payments, provider):
@@ -132,5 +153,12 @@ def test_failed_validation_stores_nothing(payments, provider):
         f"after a 422 for an invalid body, the corrected request with the same key should be processed: "
         f"expected 201, got {describe(fixed)} - a request that failed validation stores nothing (R5)"
     )
-    assert fixed.headers.get("Idempotent-Replayed") != "true"
-    assert len(provider.charges()) == 1
+    assert fixed.headers.get("Idempotent-Replayed") != "true", (
+        "the corrected request after a 422 is a first request: expected no Idempotent-Replayed: true, got "
+        f"{describe(fixed)} marked as a replay - a request that failed validation stores nothing (R5)"
+    )
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"a 422 for an invalid body, then the corrected request with the same key: expected 1 charge, got "
+        f"{charged(charges)} (R5)"
+    )

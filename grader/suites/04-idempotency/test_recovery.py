@@ -1,7 +1,7 @@
 """Part 'recovery': when the provider's answer is lost - or our server dies - a retry charges
 exactly once (R8, R17, R18)."""
 
-from conftest import describe, is_problem, new_key, retry_until_done, same_json, wait_until
+from conftest import charged, describe, is_problem, new_key, retry_until_done, same_json, wait_until
 
 from grader.testing import LearnerCrash, fail
 
@@ -20,9 +20,15 @@ def test_a_provider_error_is_a_502_and_not_stored(payments, provider):
         f"the retry after a provider failure should be processed: expected 201, got {describe(retry)} - an unknown "
         "outcome is not a final answer: don't store it, and unlock the key"
     )
-    assert len(provider.charges()) == 2
-    assert same_json(payments.pay(other_key), other), (
-        "finishing the retried payment changed another key's stored response: update the key row by its id only"
+    charges = provider.charges()
+    assert len(charges) == 2, (
+        f"a payment the provider failed (502), another payment, then the retry of the first: expected 2 charges, "
+        f"got {charged(charges)} (R8)"
+    )
+    replayed = payments.pay(other_key)
+    assert same_json(replayed, other), (
+        f"the other payment, retried: expected its own stored response {other.text[:200]}, got {describe(replayed)} "
+        "- finishing the retried payment changed another key's stored response: update the key row by its id only"
     )
 
 
@@ -45,7 +51,11 @@ def test_a_dropped_provider_response_is_retried_with_the_same_charge(payments, p
     assert lost.status_code == 502, (
         f"the provider charged, then dropped the connection: expected 502, got {describe(lost)}"
     )
-    assert len(provider.charges()) == 1, "the provider did charge before dropping its answer"
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"the provider charged once, then dropped its answer: expected 1 charge after POST /payments, got "
+        f"{charged(charges)} (R8, R17)"
+    )
     assert_one_charge(retry_until_done(payments, key), provider)
 
 
@@ -56,7 +66,10 @@ def test_a_provider_timeout_is_retried_with_the_same_charge(short_payments, prov
     assert slow.status_code == 502, (
         f"a provider slower than PROVIDER_TIMEOUT_SECONDS=1: expected 502, got {describe(slow)}"
     )
-    assert wait_until(lambda: len(provider.charges()) == 1, timeout_s=5), "the slow charge went through after all"
+    assert wait_until(lambda: len(provider.charges()) == 1, timeout_s=5), (
+        f"the provider made the slow charge once it was let go: expected 1 charge, got {charged(provider.charges())} "
+        "(R8, R17)"
+    )
     assert_one_charge(retry_until_done(short_payments, key), provider)
 
 
@@ -69,7 +82,10 @@ def test_the_replay_survives_a_restart(short_payments, doomed_payments, provider
         f"another process of the app (a restart) should replay the retry from the database, got {describe(retry)}: "
         "keep keys and responses in the database, not in memory"
     )
-    assert len(provider.charges()) == 1
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"a payment and its retry on another process of the app: expected 1 charge, got {charged(charges)} (R9)"
+    )
 
 
 def test_a_crash_after_the_charge_is_recovered_with_one_charge(short_payments, doomed_payments, provider):
@@ -84,6 +100,10 @@ def test_a_crash_after_the_charge_is_recovered_with_one_charge(short_payments, d
             f"with CRASH_AFTER_PROVIDER_CHARGE=1 the server should die right after the provider charged - call "
             f"crash_point('after_provider_charge') there - but it answered {describe(response)}"
         )
-    assert len(provider.charges()) == 1, "the provider should have charged once before the crash"
+    charges = provider.charges()
+    assert len(charges) == 1, (
+        f"with CRASH_AFTER_PROVIDER_CHARGE=1 your server should die right after one charge: expected 1 charge, got "
+        f"{charged(charges)} (R18)"
+    )
     # The key is still locked by the dead process: after IDEMPOTENCY_LOCK_SECONDS=1.5 a retry takes it over.
     assert_one_charge(retry_until_done(short_payments, key), provider)

@@ -11,7 +11,9 @@ DECLINED = {**BODY, "card": "tok_declined"}
 def test_a_payment_is_201_and_charges_once(payments, provider):
     response = payments.pay(new_key())
     assert response.status_code == 201, f"a valid payment: expected 201, got {describe(response)}"
-    assert response.headers.get("content-type", "").startswith("application/json"), describe(response)
+    assert response.headers.get("content-type", "").startswith("application/json"), (
+        f"a 201 payment is application/json (R6), got {describe(response)}"
+    )
     charges = provider.charges()
     assert len(charges) == 1, f"expected one charge at the provider, got {len(charges)}"
     charged = {k: charges[0][k] for k in ("amount_cents", "currency", "card", "reference")}
@@ -24,7 +26,10 @@ def test_a_payment_is_201_and_charges_once(payments, provider):
         f"the 201 body: expected {expected} and an id, got {body}"
     )
     assert isinstance(body["id"], str) and body["id"], f"the payment's id is a non-empty string, got {body['id']!r}"
-    assert response.headers.get("Idempotent-Replayed") != "true", "a first response is not a replay"
+    assert response.headers.get("Idempotent-Replayed") != "true", (
+        "the first request with a key is not a replay: expected no Idempotent-Replayed: true, got "
+        f"Idempotent-Replayed: {response.headers.get('Idempotent-Replayed')} (R9)"
+    )
 
 
 def test_a_retry_gets_the_stored_response_exactly(payments, provider):
@@ -43,14 +48,23 @@ def test_a_retry_gets_the_stored_response_exactly(payments, provider):
         assert retry.headers.get("Idempotent-Replayed") == "true", (
             f"mark a replayed response with Idempotent-Replayed: true, got {retry.headers.get('Idempotent-Replayed')}"
         )
-    assert len(provider.requests()) == 1, "a replay is answered from the database, without asking the provider"
+    asked = len(provider.requests())
+    assert asked == 1, (
+        f"a payment and 3 retries asked the provider {asked} times, expected once: a replay is answered from the "
+        "database, without asking the provider (R9)"
+    )
 
 
 def test_different_keys_make_different_payments(payments, provider):
     first_key = new_key()
     first, second = payments.pay(first_key), payments.pay(new_key())
-    assert first.status_code == second.status_code == 201, f"{describe(first)} / {describe(second)}"
-    assert first.json()["id"] != second.json()["id"], "two keys are two payments, even for the same body"
+    assert first.status_code == second.status_code == 201, (
+        f"two payments with different keys: expected 201 for each, got {describe(first)} and {describe(second)}"
+    )
+    assert first.json()["id"] != second.json()["id"], (
+        f"two keys are two payments, even for the same body (R10): expected two payment ids, got "
+        f"{first.json()['id']!r} for both"
+    )
     charges = provider.charges()
     assert len(charges) == 2, f"two different keys: expected 2 charges, got {len(charges)} - the key decides (R10)"
     retry = payments.pay(first_key)
@@ -70,7 +84,10 @@ def test_a_declined_card_is_stored_and_replayed(payments, provider):
     assert is_problem(retry, 402) and same_json(retry, first), (
         f"the stored 402 problem+json should be replayed, got {describe(retry)}"
     )
-    assert retry.headers.get("Idempotent-Replayed") == "true", "mark a replayed error with Idempotent-Replayed: true"
+    assert retry.headers.get("Idempotent-Replayed") == "true", (
+        "mark a replayed error with Idempotent-Replayed: true (R9), got Idempotent-Replayed: "
+        f"{retry.headers.get('Idempotent-Replayed')}"
+    )
 
 
 def test_keys_expire_after_the_retention(ttl_payments, provider):

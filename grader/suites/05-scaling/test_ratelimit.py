@@ -203,7 +203,9 @@ def around_a_boundary(shop, product_id: int) -> tuple[list, list]:
     time.sleep(window - time.time() % window + 0.02)
     start = time.monotonic()
     first = shop.product(product_id, key=key)
-    assert allowed(first), f"the first request of a fresh key got {first.describe()}"
+    assert allowed(first), (
+        f"the first request of a fresh API key should be let through, got {first.describe()} (README, 'Rate limits')"
+    )
     bursts = []
     for at, n in ((0.75, limit - 1), (1.1, limit)):
         time.sleep(max(0.0, start + at * window - time.monotonic()))
@@ -249,7 +251,8 @@ def test_when_redis_is_down_requests_are_served(main, start_short, short_redis, 
                 f"reads go to the catalogue), got {answer.describe()} (README, 'When Redis is down')"
             )
             assert answer.header("RateLimit") is None, (
-                f"with Redis {down} nothing is counted: answer without RateLimit headers (README, 'When Redis is down')"
+                f"with Redis {down} nothing is counted: expected an answer without RateLimit headers, got RateLimit: "
+                f"{answer.header('RateLimit')!r} (README, 'When Redis is down')"
             )
             assert answer.latency_s < bound, (
                 f"with Redis {down}, a read took {answer.latency_s:.1f} s (with Redis up: {normal:.2f} s): bound "
