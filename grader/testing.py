@@ -111,7 +111,7 @@ def stop_learner_code(sandbox: SandboxConfig) -> None:
     """SIGKILL every process of learner code, before a reference is timed: in the container that is
     every process of the learner's user, so a daemon that left its session (which ``stop()`` of a
     learner misses) cannot take the CPU from the reference. The next call starts learner code again."""
-    kill_all(sandbox)
+    kill_all(sandbox, reason="the suite stopped all learner code to time the reference alone")
 
 
 def timed(function: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, float]:

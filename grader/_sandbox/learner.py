@@ -16,7 +16,7 @@ import httpx
 
 from .config import SandboxConfig
 from .ports import free_port, wait_for_port
-from .processes import Output, kill_all, spawn, stop
+from .processes import Output, kill_all, killed_for, spawn, stop
 from .services import learner_view
 
 ANSWER_LIMIT_BYTES = 16 * 1024 * 1024  # of one HTTP response body or one function's JSON answer
@@ -112,7 +112,6 @@ class LearnerApp:
         self.output: Output | None = None
         self.url = ""
         self._startup_error: str | None = None
-        self._stopped_for: str | None = None  # why the grader killed the running app, if it did
         self._client: httpx.Client | None = None
 
     @property
@@ -131,7 +130,6 @@ class LearnerApp:
         port = free_port()
         started = time.monotonic()
         self.process, self.output = spawn(self.cfg, "http", "--app", self.app, "--port", str(port), env=self.env)
-        self._stopped_for = None
         self.url = f"http://127.0.0.1:{port}"
         waited = wait_for_port(port, timeout_s=self.cfg.startup_timeout_s, process=self.process)
         self.cfg.note_timing("learner-start", kind="app", seconds=round(time.monotonic() - started, 3))
@@ -180,16 +178,13 @@ class LearnerApp:
                 returncode = None
             if returncode is None:
                 raise LearnerCrash(f"{method} {path} failed: {exc}") from None
-            if self._stopped_for:  # a request beside the one that made the grader stop the app
-                raise LearnerCrash(
-                    f"{method} {path} failed: the grader stopped your app ({self._stopped_for})"
-                ) from None
+            if reason := killed_for(self.process):  # beside whatever made the grader stop learner code
+                raise LearnerCrash(f"{method} {path} failed: the grader stopped your app ({reason})") from None
             raise LearnerCrash(f"{method} {path} failed: your app {_death_reason(returncode)}") from None
 
     def _kill(self, reason: str) -> None:
         """Kill the learner's processes on purpose, remembering why for the requests that were beside."""
-        self._stopped_for = reason
-        kill_all(self.cfg)
+        kill_all(self.cfg, reason=reason)
 
     def log_tail(self) -> str:
         return self.output.tail() if self.output else ""
@@ -278,7 +273,7 @@ class LearnerLib:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 self.stop()
-                kill_all(self.cfg)
+                kill_all(self.cfg, reason=f"{target}(...) did not return within {timeout_s:g} s")
                 raise LearnerCrash(f"{target}(...) did not return within {timeout_s:g} s")
             ready, _, _ = select.select([responses], [], [], remaining)
             if ready:
@@ -288,8 +283,9 @@ class LearnerLib:
                 buffer += chunk
                 if len(buffer) > ANSWER_LIMIT_BYTES:
                     self.stop()
-                    kill_all(self.cfg)
-                    raise LearnerCrash(f"{target}(...) answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB")
+                    too_large = f"{target}(...) answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB"
+                    kill_all(self.cfg, reason=too_large)
+                    raise LearnerCrash(too_large)
         return bytes(buffer)
 
     def _crashed(self, target: str, detail: str = "") -> NoReturn:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 
 from .._files import write_atomically
@@ -19,6 +20,8 @@ LOG_TAIL_BYTES = 4000  # of learner output, shown beside a failure
 OUTPUT_KEEP_BYTES = 64 * 1024  # of learner output kept in memory per process
 
 _started: list[subprocess.Popen] = []  # by this process, for kill_all outside the container
+# Why the grader killed a process on purpose, for the requests that were beside it (any app's).
+_killed_for: weakref.WeakKeyDictionary[subprocess.Popen, str] = weakref.WeakKeyDictionary()
 
 
 def _shim_path(cfg: SandboxConfig) -> str:
@@ -183,16 +186,26 @@ def _ensure_reaper(cfg: SandboxConfig) -> None:
 _kill_lock = threading.Lock()  # one kill_all at a time: the reaper answers one request at a time
 
 
-def kill_all(cfg: SandboxConfig) -> None:
+def kill_all(cfg: SandboxConfig, reason: str | None = None) -> None:
     """SIGKILL every learner process: a hung or runaway one must not slow the tests after it.
 
     In the container that is every process of the learner's user (escaped daemons and fork
-    bombs included); locally, the sessions of the processes this test run started.
+    bombs included); locally, the sessions of the processes this test run started. ``reason``
+    (why the grader stopped them) is kept for each process that was running: ``killed_for``.
     """
     with _kill_lock:
         killed = list(_started)
+        if reason:
+            for process in killed:
+                if process.poll() is None:
+                    _killed_for[process] = reason
         _kill_all(cfg)
         _reap(killed)
+
+
+def killed_for(process: subprocess.Popen | None) -> str | None:
+    """Why ``kill_all`` stopped this process, if it was running then and given a reason."""
+    return _killed_for.get(process) if process is not None else None
 
 
 def _reap(processes: list[subprocess.Popen]) -> None:
