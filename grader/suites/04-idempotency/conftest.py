@@ -250,22 +250,27 @@ class Apps:
         self._start_together(self.wanted)
 
     def _start_together(self, kinds) -> None:
-        """Start these apps side by side (starting is mostly imports: two cores halve it). The
+        """Start these apps side by side (starting is mostly imports: two cores halve it). Apps on
+        one database ("doomed" shares the file of "short") start one after the other: two first
+        start-ups on a new SQLite file race to set it up (its journal mode, its tables), and one can
+        fail on a loaded machine - a failure of the grader's making, not the learner's. The
         calling test waits, so no test's clean-up runs while processes are being spawned."""
 
-        def start(env: dict[str, str]) -> None:
-            try:
-                self.shared_app(env=env)
-            except BaseException:  # a start that fails: the test that needs the app says why
-                pass
+        def start(envs: list[dict[str, str]]) -> None:
+            for env in envs:
+                try:
+                    self.shared_app(env=env)
+                except BaseException:  # a start that fails: the test that needs the app says why
+                    pass
 
-        envs = []
-        for kind in sorted(kinds):  # here, not in the threads: "doomed" shares the database of "short"
+        by_database: dict[str, list[dict[str, str]]] = {}
+        for kind in sorted(kinds):  # here, not in the threads: the env of "doomed" is made from "short"'s
             try:
-                envs.append(self.env(kind))
+                env = self.env(kind)
             except BaseException:  # no PostgreSQL here: the test that needs it says why
-                pass
-        threads = [threading.Thread(target=start, args=(env,)) for env in envs]
+                continue
+            by_database.setdefault(env["DATABASE_URL"], []).append(env)
+        threads = [threading.Thread(target=start, args=(envs,)) for envs in by_database.values()]
         for thread in threads:
             thread.start()
         for thread in threads:
