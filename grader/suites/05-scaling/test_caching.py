@@ -141,6 +141,23 @@ def test_a_hundred_cold_reads_make_one_query(main, downstream):
     )
 
 
+def test_a_slow_load_keeps_its_lock(main, downstream):
+    """R12 however long the load takes: the query is held 2 s (within POOL_TIMEOUT_SECONDS=3, so
+    every waiter is still waiting), and waiters poll the lock all along - a lock that expires
+    before the load ends is taken by one of them, every run."""
+    require_caching(main, downstream)
+    product_id = fresh_id()
+    downstream.hold("load", [product_id], max_s=2.0)
+    burst([main.call(f"/products/{product_id}", via=0) for _ in range(20)], timeout_s=15)
+    if (loads := downstream.loads(product_id)) != 1:
+        fail(
+            f"20 concurrent reads of one uncached product on one process, whose catalogue query took 2 s, made "
+            f"{loads} catalogue queries, expected 1: the load lock expired while its query still ran, and a waiter "
+            f"took it and loaded again. Let the lock live as long as a load can take (the catalogue's timeout, "
+            f"and the wait for a connection) ({WHERE}; README, 'Caching')"
+        )
+
+
 def test_entries_live_the_ttl_plus_jitter(main, downstream, redis_url):
     require_caching(main, downstream)
     ttl_ms = main.setting("CACHE_TTL_SECONDS") * 1000
