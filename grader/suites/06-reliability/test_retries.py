@@ -199,3 +199,12 @@ def test_backoff_waits_within_its_bounds(shared):
             f"after one failed call, answered within {max(fast):.2f} s (so more than {5.5 - max(fast):.2f} s of the "
             "deadline was left): their wait was drawn above 4 s - retry n waits at most base * 2 ** (n - 1), n from 1"
         )
+    # And the first wait is drawn from the whole of [0, 4]: about 2 s on average over 48 checkouts.
+    # A first retry sent at once (the backoff starting at retry 2) waits only a round trip.
+    first_waits = [calls[1].at - calls[0].at for p in postcodes if len(calls := first.shipping.calls(p)) == 2]
+    if first_waits and mean(first_waits) < 4 / 4:
+        fail(
+            f"with RETRY_BACKOFF_BASE_SECONDS=4 the wait before retry 1 is drawn from [0, 4 * 2 ** 0] = [0, 4] s, "
+            f"2 s on average; {len(first_waits)} checkouts waited {mean(first_waits):.2f} s on average before their "
+            "first retry: retry 1 waits too - retry n waits up to base * 2 ** (n - 1), n from 1"
+        )
