@@ -18,13 +18,12 @@ import random
 import time
 import uuid
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from app.clients import Catalogue
 from app.core.config import Settings
 from app.core.problems import Problem
 from app.schemas import Product, ProductUpdate
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
