@@ -11,7 +11,8 @@ import uuid
 import pytest
 
 # Before the app is imported: a fresh database file for this run, and known settings.
-os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/public-tests.db"
+SCRATCH = tempfile.TemporaryDirectory()  # removed when pytest exits
+os.environ["DATABASE_URL"] = f"sqlite:///{SCRATCH.name}/public-tests.db"
 os.environ["SECRET_KEY"] = "public-tests-secret-key-0123456789abcdef"
 os.environ["SCRYPT_N"] = str(2**12)  # a cheap hash for tests; production keeps the default
 
