@@ -48,7 +48,10 @@ def make_workspace(*, course_dir: Path = COURSE_DIR, workspace_dir: Path = WORKS
     created = []
     for source in sorted(course_dir.glob("*.ipynb")):
         target = workspace_dir / source.name
-        if not target.exists():
-            nbformat.write(student_version(source), target)
-            created.append(target)
+        try:
+            with open(target, "x", encoding="utf-8") as f:  # never over a file that is there
+                nbformat.write(student_version(source), f)
+        except FileExistsError:  # the learner's, or made meanwhile by another `make lab`
+            continue
+        created.append(target)
     return created
