@@ -59,8 +59,8 @@ unit: install ## The grader's unit tests (seconds)
 fast: install ## Every test but the Docker and slow ones (a few minutes)
 	$(PY) -m pytest -m "not docker and not slow"
 
-WORKERS ?= 1
-check: install ## The project's own test suite, with coverage of the grader package and its 15 slowest tests (what CI runs) [WORKERS=2: on two xdist workers]
+WORKERS ?= 2
+check: install ## The project's own test suite, with coverage of the grader package and its 15 slowest tests on two xdist workers (what CI runs) [WORKERS=1: one process]
 	$(PY) -m pytest $(if $(filter-out 1,$(WORKERS)),-n $(WORKERS) --dist loadfile) --cov --cov-report=term:skip-covered --durations=15
 
 bench: install ## Grading speed, as tables: one submission per backend; where each lab's time goes; a class of 50 (batch -j 1,2,4, nbgrader autograde and grader autograde --jobs 2,4); Lab 05 throughput ratios; batch on 1 and 2 Celery workers
