@@ -161,15 +161,15 @@ class Checkout:
         if problem := self.wrong_order(answer, postcode, source):
             fail(f"{problem}{'; ' + why if why else ''}")
 
-    def require_checkout(self) -> None:
+    def require_checkout(self) -> str:
         """Fail at once, with one clear message, when a checkout with a healthy service fails. Up to
         three tries: a process just started on a loaded machine may time its first call out (and
-        the success that follows resets the breaker's count)."""
+        the success that follows resets the breaker's count). Returns the postcode charged live."""
         for _ in range(3):
             postcode = fresh_postcode("OK")
             answer = self.checkout(postcode)
             if not (problem := self.wrong_order(answer, postcode, "live")):
-                return
+                return postcode
             if answer.status != 201:
                 break
         fail(f"this test needs a working checkout first (the shipping service is healthy): {problem}")

@@ -23,7 +23,7 @@ def test_a_checkout_charges_the_live_rate_and_is_stored(plain):
 
 
 def test_a_failing_service_gets_a_fallback_not_an_error(plain):
-    plain.require_checkout()
+    charged_live = plain.require_checkout()
     plain.shipping.fail(503)
     postcode = fresh_postcode()
     plain.expect_order(
@@ -31,6 +31,13 @@ def test_a_failing_service_gets_a_fallback_not_an_error(plain):
         postcode,
         "fallback",
         'a shipping service that fails must not fail the checkout: charge the fallback rate and say so ("shipping_source": "fallback")',
+    )
+    plain.expect_order(
+        plain.checkout(charged_live, within_s=2 * 1.5 + 2),
+        charged_live,
+        "fallback",
+        f"{charged_live} was charged the live rate a moment ago, but R10's fallback is FALLBACK_SHIPPING_CENTS "
+        "whatever was charged before (a remembered rate may be out of date: the fallback is the rate the shop chose)",
     )
 
 
