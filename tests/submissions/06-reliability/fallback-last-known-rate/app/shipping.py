@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import httpx
-
 from app.breaker import CircuitBreaker
 from app.core.config import Settings
 from app.observability import FALLBACKS, REQUEST_ID_HEADER, current_request_id
