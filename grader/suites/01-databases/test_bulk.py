@@ -20,6 +20,7 @@ from grader.testing import LearnerCrash, LearnerError, TimeBudget, call, fail, s
 LOAD = "app.bulk:load_customers"
 ROWS = 100_000
 FAIL_AT = 20_000  # the row (0-based) that repeats an email: line 20,001 of the data
+EXISTING = ("first@example.com", "second@example.com")  # in the table before a load; line 20,001 repeats the first
 COUNTRIES = ["DE", "FR", "NL", "GB", "US", "JP", "IT", "ES", "SE"]
 OFFSETS = ["+00:00", "Z", "+02:00", "-05:30", ""]  # R1: any offset, or none (UTC)
 
@@ -37,7 +38,8 @@ def row(n: int) -> list[str]:
 
 @pytest.fixture
 def csv_file(sandbox):
-    """``csv_file(rows, duplicate_at=None)`` -> the path of a CSV the learner can read and not change."""
+    """``csv_file(rows, duplicate_at=None)`` -> the path of a CSV the learner can read and not change;
+    row ``duplicate_at`` repeats the email of a customer already in the table (``EXISTING[0]``)."""
     folder = Path(sandbox.scratch_dir) / f"lab01-csv-{uuid.uuid4().hex[:8]}"
     folder.mkdir(mode=0o755)
 
@@ -47,7 +49,7 @@ def csv_file(sandbox):
             writer = csv.writer(f)
             writer.writerow(["email", "name", "city", "country", "created_at"])
             for n in range(rows):
-                writer.writerow(row(0 if n == duplicate_at else n))
+                writer.writerow([EXISTING[0], *row(n)[1:]] if n == duplicate_at else row(n))
         os.chmod(path, 0o644)
         return str(path)
 
@@ -82,7 +84,7 @@ def test_a_failed_load_leaves_the_table_as_it_was(schema_db, learner, csv_file):
     needs(learner, LOAD)
     db = schema_db("sqlite")
     with db.engine.begin() as conn:
-        for email in ("first@example.com", "second@example.com"):
+        for email in EXISTING:
             conn.exec_driver_sql(
                 "INSERT INTO customers (email, name, city, country, created_at) VALUES (?, 'Old', 'Ducksburg', 'DE', ?)",
                 (email, "2024-01-01 00:00:00.000000"),
@@ -102,7 +104,7 @@ def test_a_failed_load_leaves_the_table_as_it_was(schema_db, learner, csv_file):
     assert after == before, (
         f"the load failed at line {FAIL_AT + 1:,}; the table held {len(before)} rows before and {len(after):,} after; "
         "expected exactly the rows it held before: one transaction for the whole load (no commit per batch, "
-        "no DELETE to clean up)"
+        f"and no DELETE to clean up: {EXISTING[0]}, whose email line {FAIL_AT + 1:,} repeats, was a customer before the load)"
     )
 
 
