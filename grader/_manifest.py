@@ -58,6 +58,9 @@ class Manifest:
     limits: Limits = Limits()
     app: str | None = None  # "module:attribute" of the learner's ASGI app
     services: tuple[str, ...] = ()
+    # Installed modules (FastAPI, SQLAlchemy...) imported by a learner process started ahead of
+    # need, so that a test starting an app does not wait for them: for labs that start many.
+    preload: tuple[str, ...] = ()
     partial: bool = False  # only some parts are graded (``select``)
     # The README's contract rules ("R1", "R2"...), each with the tests that fail when it is broken.
     rules: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
@@ -102,6 +105,7 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
             limits=Limits(**data.get("limits", {})),
             app=learner.get("app"),
             services=tuple(learner.get("services", ())),
+            preload=tuple(learner.get("preload", ())),
             rules={rule: tuple(tests) for rule, tests in data.get("rules", {}).items()},
             parts=tuple(
                 Part(id=p["id"], title=p["title"], tests=tuple(TestSpec(**t) for t in p["tests"]))

@@ -50,6 +50,7 @@ def sandbox_config(
     return SandboxConfig(
         app=manifest.app,
         services=manifest.services,
+        preload=manifest.preload,
         test_timeout_s=limits.test_timeout_s,
         startup_timeout_s=limits.startup_timeout_s,
         request_timeout_s=limits.request_timeout_s,

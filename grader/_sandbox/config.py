@@ -19,6 +19,7 @@ class SandboxConfig:
     scratch_dir: str  # HOME and TMPDIR of learner processes
     app: str | None = None  # "module:attribute" of the learner's ASGI app, for HTTP labs
     services: tuple[str, ...] = ()
+    preload: tuple[str, ...] = ()  # installed modules a spare learner process imports ahead of need
     service_env: dict[str, str] = dataclasses.field(default_factory=dict)
     unavailable: dict[str, str] = dataclasses.field(default_factory=dict)  # service -> why
     learner_uid: int | None = None  # None: learner code runs as the grader's own user
@@ -73,6 +74,7 @@ class SandboxConfig:
         data = json.loads(text)
         data["services"] = tuple(data.get("services", ()))
         data["tests"] = tuple(data.get("tests", ()))
+        data["preload"] = tuple(data.get("preload", ()))
         return cls(**data)
 
     @classmethod

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from .config import SandboxConfig
+from .processes import start_spare
 
 pytest_plugins = ["grader._sandbox.fixtures"]
 
@@ -131,6 +132,7 @@ def pytest_collectreport(report):
 def pytest_collection_finish(session):
     """Every test id collected: a test with no record of its own scores nothing."""
     _write({"event": "collected", "nodeids": [item.nodeid for item in session.items], "at": time.time()})
+    start_spare(SandboxConfig.from_env())  # the first app starts warm too (the lab's preload)
     # The services started beside pytest: wait for them here, outside every test's time limit.
     SandboxConfig.from_env().with_services()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import select
 import signal
@@ -81,19 +83,13 @@ class Output:
 def spawn(
     cfg: SandboxConfig, mode: str, *args: str, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
 ) -> tuple[subprocess.Popen, Output]:
-    """Start the shim as the learner; its output is drained into a bounded buffer (``Output``)."""
+    """Start the shim as the learner; its output is drained into a bounded buffer (``Output``).
+
+    With a ``preload`` in the lab's manifest, an app or a module is handed to the spare process
+    started for it ahead of need, and a new spare is started for the next one (``start_spare``)."""
     _ensure_reaper(cfg)
-    # At a lower priority than the grader: a runaway submission cannot starve the tests or the reaper.
     # No bytecode is written (-B); the staged submission holds none, so only its sources run.
-    command = [
-        "nice",
-        "-n",
-        "10",
-        sys.executable,
-        "-I",
-        "-u",
-        "-B",
-        _shim_path(cfg),
+    argv = [
         mode,
         "--submission",
         cfg.submission_dir,
@@ -101,13 +97,73 @@ def spawn(
         str(cfg.learner_memory_mb),
         *(learner_view(arg, cfg.service_env) for arg in args),
     ]
+    learner_env = _learner_env(cfg, env or {})
+    if cfg.preload and not pass_fds:
+        handed = _hand_to_spare(argv, learner_env)
+        with contextlib.suppress(OSError):  # the next start's spare; without one it starts as usual
+            start_spare(cfg)
+        if handed is not None:
+            return handed
+    return _popen(cfg, argv, learner_env, pass_fds=pass_fds)
+
+
+_spare: tuple[subprocess.Popen, Output, int] | None = None  # a process, its output, its orders' pipe
+_spare_lock = threading.Lock()  # tests start learner processes from several threads
+
+
+def start_spare(cfg: SandboxConfig) -> None:
+    """Start a learner process that imports the lab's ``preload`` and waits for what to run
+    (``spawn``), unless one is waiting already. Called once pytest has collected the tests, so
+    that the first app starts warm too."""
+    global _spare
+    if not cfg.preload:
+        return
+    _ensure_reaper(cfg)
+    with _spare_lock:
+        if _spare is not None and _spare[0].poll() is None:
+            return
+        orders_read, orders_write = os.pipe()
+        try:
+            process, output = _popen(cfg, ["spare", *cfg.preload], _learner_env(cfg, {}), stdin=orders_read)
+        except BaseException:
+            os.close(orders_write)
+            raise
+        finally:
+            os.close(orders_read)
+        _spare = (process, output, orders_write)
+
+
+def _hand_to_spare(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Output] | None:
+    """The waiting spare, told to run ``argv`` with ``env``; None if there is none (or it died)."""
+    global _spare
+    with _spare_lock:
+        spare, _spare = _spare, None
+    if spare is None:
+        return None
+    process, output, orders = spare
+    try:
+        if process.poll() is None:
+            os.write(orders, (json.dumps({"argv": argv, "env": env}) + "\n").encode())
+            return process, output
+    except OSError:  # killed meanwhile (a test's kill_all)
+        stop(process)
+    finally:
+        os.close(orders)
+    return None
+
+
+def _popen(
+    cfg: SandboxConfig, argv: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = (), stdin: int | None = None
+) -> tuple[subprocess.Popen, Output]:
+    # At a lower priority than the grader: a runaway submission cannot starve the tests or the reaper.
+    command = ["nice", "-n", "10", sys.executable, "-I", "-u", "-B", _shim_path(cfg), *argv]
     read_end, write_end = os.pipe()
     try:
         process = subprocess.Popen(
             command,
             cwd=cfg.scratch_dir,
-            env=_learner_env(cfg, env or {}),
-            stdin=subprocess.DEVNULL,
+            env=env,
+            stdin=subprocess.DEVNULL if stdin is None else stdin,
             stdout=write_end,
             stderr=subprocess.STDOUT,
             pass_fds=pass_fds,

@@ -22,6 +22,16 @@ def test_a_module_runs_and_takes_signals(spawn_module):
     assert "quack" in worker.log_tail() and "stopping" in worker.log_tail()
 
 
+def test_an_app_starts_from_a_spare_with_only_its_own_env(start_app):
+    apps = [start_app(env={"NAME": f"app{i}"}) for i in range(3)]  # one after another: each takes the spare
+    for i, app in enumerate(apps):
+        started = app.request("GET", "/started").json()
+        assert started["preloaded"], "the app should start in a spare process that imported the preload"
+        assert started["stdin"] == "/dev/null", "the orders' pipe is closed before learner code runs"
+        assert started["env"] == sorted(["HOME", "LANG", "NAME", "PATH", "TMPDIR"]), started["env"]
+        assert app.request("GET", "/name").json() == f"app{i}"
+
+
 def test_calls_in_several_processes_at_once(start_learner):
     libs = [start_learner() for _ in range(4)]
     with ThreadPoolExecutor(4) as pool:

@@ -1,6 +1,9 @@
 import os
+import sys
 
 from fastapi import FastAPI
+
+PRELOADED = "wave" in sys.modules  # imported by the spare process (the manifest's preload), not by this app
 
 app = FastAPI()
 
@@ -13,3 +16,9 @@ def name():
 @app.get("/pid")
 def pid():
     return os.getpid()
+
+
+@app.get("/started")
+def started():
+    """How this process started: ahead of need (a spare), with which environment and stdin."""
+    return {"preloaded": PRELOADED, "env": sorted(os.environ), "stdin": os.readlink("/proc/self/fd/0")}
