@@ -22,8 +22,8 @@ def test_a_stop_interrupts_running_nbgraders_and_starts_no_more(tmp_path):
     course.mkdir()
     (course / "nbgrader_config.py").write_text("c = get_config()\n")
     (course / "gradebook.db").touch()
-    # A stand-in for nbgrader: `python -m nbgrader` run in the course folder imports this one first.
-    (course / "nbgrader.py").write_text(
+    # A stand-in for nbgrader, run as `python -m standin` in the course folder (as nbgrader would be).
+    (course / "standin.py").write_text(
         "import pathlib, time\n"
         "try:\n"  # ready only inside the try: a SIGINT right after it must still be handled
         f"    pathlib.Path({str(ready)!r}).touch()\n"
@@ -31,7 +31,7 @@ def test_a_stop_interrupts_running_nbgraders_and_starts_no_more(tmp_path):
         "except KeyboardInterrupt:\n"
         "    print('cleaned up')\n"
     )
-    workers, results = _Workers(), {}
+    workers, results = _Workers(module="standin"), {}
     course_ = _course(course)
     thread = threading.Thread(
         target=lambda: results.update(alice=workers.autograde(course_, ASSIGNMENT, "alice", tmp_path / "a.db", []))
