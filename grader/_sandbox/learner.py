@@ -16,7 +16,7 @@ import httpx
 
 from .config import SandboxConfig
 from .ports import free_port, wait_for_port
-from .processes import Output, kill_all, killed_for, spawn, stop
+from .processes import Output, kill_all, killed_for, spawn, spawn_calls, stop
 from .services import learner_view
 
 ANSWER_LIMIT_BYTES = 16 * 1024 * 1024  # of one HTTP response body or one function's JSON answer
@@ -207,24 +207,9 @@ class LearnerLib:
         self._next_id = 0
 
     def _start(self) -> None:
-        to_child_r, to_child_w = os.pipe()
-        from_child_r, from_child_w = os.pipe()
-        try:
-            self.process, self.output = spawn(
-                self.cfg,
-                "calls",
-                "--requests",
-                str(to_child_r),
-                "--responses",
-                str(from_child_w),
-                env=self.env,
-                pass_fds=(to_child_r, from_child_w),
-            )
-        finally:
-            os.close(to_child_r)
-            os.close(from_child_w)
-        self._requests = os.fdopen(to_child_w, "w", encoding="utf-8")
-        self._responses = os.fdopen(from_child_r, "rb", buffering=0)
+        self.process, self.output, requests, responses = spawn_calls(self.cfg, env=self.env)
+        self._requests = os.fdopen(requests, "w", encoding="utf-8")
+        self._responses = os.fdopen(responses, "rb", buffering=0)
 
     def call(self, target: str, *args, timeout_s: float | None = None, **kwargs):
         """``call("app.pricing:quote_total", 899, 15)`` -> the learner's return value (JSON data).

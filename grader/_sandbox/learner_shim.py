@@ -16,12 +16,13 @@ runs before it. Two modes:
     ``{"id", "ok": false, "error": {"type", "message", "traceback"}}``. Only JSON crosses
     back, so no learner object (an ``__eq__`` that always says yes...) reaches a test.
 
-``spare MODULE...``
+``spare REQUESTS RESPONSES MODULE...``
     a process started ahead of need: import these trusted, installed modules (the lab's
     ``preload``: FastAPI, SQLAlchemy...), then wait for one JSON line on stdin, ``{"argv",
-    "env"}``: take that environment and go on as ``http`` or ``module`` with that argv. The
-    seconds the imports take pass while the tests run, not when a test starts an app. Nothing
-    of the submission is on ``sys.path`` yet, so what is preloaded is the installed package.
+    "env"}``: take that environment and go on in that argv's mode (``calls`` on the two pipes
+    REQUESTS and RESPONSES, which any other mode closes). The seconds the imports take pass
+    while the tests run, not when a test starts an app. Nothing of the submission is on
+    ``sys.path`` yet, so what is preloaded is the installed package.
 """
 
 import argparse
@@ -84,7 +85,7 @@ def _serve_calls(requests_fd: int, responses_fd: int) -> None:
             responses.flush()
 
 
-def _wait_for_orders(preload: list[str]) -> list[str]:
+def _wait_for_orders(requests: str, responses: str, *preload: str) -> list[str]:
     for name in preload:
         try:
             importlib.import_module(name)
@@ -99,6 +100,9 @@ def _wait_for_orders(preload: list[str]) -> list[str]:
     os.close(devnull)
     os.environ.clear()
     os.environ.update(orders["env"])
+    if orders["argv"][0] != "calls":
+        os.close(int(requests))
+        os.close(int(responses))
     return list(orders["argv"])
 
 
@@ -114,7 +118,7 @@ def main() -> None:
     parser.add_argument("--memory-mb", type=int, default=0)
     argv = sys.argv[1:]
     if argv[:1] == ["spare"]:
-        argv = _wait_for_orders(argv[1:])
+        argv = _wait_for_orders(*argv[1:])
     split = argv.index("--") if "--" in argv else len(argv)  # after "--": the module's own arguments
     args = parser.parse_args(argv[:split])
     args.argv = argv[split + 1 :]

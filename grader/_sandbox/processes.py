@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import select
@@ -81,12 +82,30 @@ class Output:
 
 
 def spawn(
-    cfg: SandboxConfig, mode: str, *args: str, env: dict[str, str] | None = None, pass_fds: tuple[int, ...] = ()
+    cfg: SandboxConfig, mode: str, *args: str, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen, Output]:
-    """Start the shim as the learner; its output is drained into a bounded buffer (``Output``).
+    """Start the shim as the learner (``http`` or ``module``); its output is drained into a
+    bounded buffer (``Output``)."""
+    process, output, _ = _spawn(cfg, mode, args, env, calls=False)
+    return process, output
 
-    With a ``preload`` in the lab's manifest, an app or a module is handed to the spare process
-    started for it ahead of need, and a new spare is started for the next one (``start_spare``)."""
+
+def spawn_calls(cfg: SandboxConfig, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, Output, int, int]:
+    """Start the shim in ``calls`` mode: the process, its output, and the grader's ends of its two
+    pipes (the requests' to write, the responses' to read)."""
+    process, output, channel = _spawn(cfg, "calls", (), env, calls=True)
+    assert channel is not None
+    return process, output, *channel
+
+
+Channel = tuple[int, int]  # (requests, responses): the grader's ends, or the learner's
+
+
+def _spawn(
+    cfg: SandboxConfig, mode: str, args: tuple[str, ...], env: dict[str, str] | None, *, calls: bool
+) -> tuple[subprocess.Popen, Output, Channel | None]:
+    """With a ``preload`` in the lab's manifest, the start is handed to the spare process started
+    for it ahead of need, and a new spare is started for the next one (``start_spare``)."""
     _ensure_reaper(cfg)
     # No bytecode is written (-B); the staged submission holds none, so only its sources run.
     argv = [
@@ -98,62 +117,110 @@ def spawn(
         *(learner_view(arg, cfg.service_env) for arg in args),
     ]
     learner_env = _learner_env(cfg, env or {})
-    if cfg.preload and not pass_fds:
-        handed = _hand_to_spare(argv, learner_env)
+    if cfg.preload:
+        handed = _hand_to_spare(argv, learner_env, calls=calls)
         with contextlib.suppress(OSError):  # the next start's spare; without one it starts as usual
             start_spare(cfg)
         if handed is not None:
             return handed
-    return _popen(cfg, argv, learner_env, pass_fds=pass_fds)
+    if not calls:
+        return (*_popen(cfg, argv, learner_env), None)
+    ours, theirs = _channel()
+    try:
+        argv += ["--requests", str(theirs[0]), "--responses", str(theirs[1])]
+        return (*_popen(cfg, argv, learner_env, pass_fds=theirs), ours)
+    except BaseException:
+        _close(*ours)
+        raise
+    finally:
+        _close(*theirs)
 
 
-_spare: tuple[subprocess.Popen, Output, int] | None = None  # a process, its output, its orders' pipe
+def _channel() -> tuple[Channel, Channel]:
+    """Two pipes for ``calls``: (the grader's ends, the learner's ends). pass_fds keeps the
+    learner's at the same numbers in the child, so its argv can name them."""
+    requests_read, requests_write = os.pipe()
+    responses_read, responses_write = os.pipe()
+    return (requests_write, responses_read), (requests_read, responses_write)
+
+
+def _close(*fds: int) -> None:
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Spare:
+    process: subprocess.Popen
+    output: Output
+    orders: int  # the pipe its orders go down (its stdin)
+    channel: Channel  # the grader's ends of its calls pipes, for a start in ``calls`` mode
+    learner_channel: Channel  # the same pipes' numbers in the spare
+
+
+_spare: _Spare | None = None
 _spare_lock = threading.Lock()  # tests start learner processes from several threads
 
 
 def start_spare(cfg: SandboxConfig) -> None:
     """Start a learner process that imports the lab's ``preload`` and waits for what to run
     (``spawn``), unless one is waiting already. Called once pytest has collected the tests, so
-    that the first app starts warm too."""
+    that the first start is warm too."""
     global _spare
     if not cfg.preload:
         return
     _ensure_reaper(cfg)
     with _spare_lock:
-        if _spare is not None and _spare[0].poll() is None:
+        if _spare is not None and _spare.process.poll() is None:
             return
         orders_read, orders_write = os.pipe()
+        ours, theirs = _channel()
         try:
-            process, output = _popen(cfg, ["spare", *cfg.preload], _learner_env(cfg, {}), stdin=orders_read)
+            argv = ["spare", str(theirs[0]), str(theirs[1]), *cfg.preload]
+            process, output = _popen(cfg, argv, _learner_env(cfg, {}), pass_fds=theirs, stdin=orders_read)
         except BaseException:
-            os.close(orders_write)
+            _close(orders_write, *ours)
             raise
         finally:
-            os.close(orders_read)
-        _spare = (process, output, orders_write)
+            _close(orders_read, *theirs)
+        _spare = _Spare(process, output, orders_write, ours, theirs)
 
 
-def _hand_to_spare(argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Output] | None:
+def _hand_to_spare(
+    argv: list[str], env: dict[str, str], *, calls: bool
+) -> tuple[subprocess.Popen, Output, Channel | None] | None:
     """The waiting spare, told to run ``argv`` with ``env``; None if there is none (or it died)."""
     global _spare
     with _spare_lock:
         spare, _spare = _spare, None
     if spare is None:
         return None
-    process, output, orders = spare
+    if calls:
+        requests, responses = spare.learner_channel
+        argv = [*argv, "--requests", str(requests), "--responses", str(responses)]
+    else:  # not needed: the spare closes its ends too
+        _close(*spare.channel)
     try:
-        if process.poll() is None:
-            os.write(orders, (json.dumps({"argv": argv, "env": env}) + "\n").encode())
-            return process, output
+        if spare.process.poll() is None:
+            os.write(spare.orders, (json.dumps({"argv": argv, "env": env}) + "\n").encode())
+            return spare.process, spare.output, spare.channel if calls else None
     except OSError:  # killed meanwhile (a test's kill_all)
-        stop(process)
+        stop(spare.process)
     finally:
-        os.close(orders)
+        os.close(spare.orders)
+    if calls:
+        _close(*spare.channel)
     return None
 
 
 def _popen(
-    cfg: SandboxConfig, argv: list[str], env: dict[str, str], pass_fds: tuple[int, ...] = (), stdin: int | None = None
+    cfg: SandboxConfig,
+    argv: list[str],
+    env: dict[str, str],
+    *,
+    pass_fds: Channel | tuple[()] = (),
+    stdin: int | None = None,
 ) -> tuple[subprocess.Popen, Output]:
     # At a lower priority than the grader: a runaway submission cannot starve the tests or the reaper.
     command = ["nice", "-n", "10", sys.executable, "-I", "-u", "-B", _shim_path(cfg), *argv]

@@ -22,7 +22,7 @@ def test_a_module_runs_and_takes_signals(spawn_module):
     assert "quack" in worker.log_tail() and "stopping" in worker.log_tail()
 
 
-def test_an_app_starts_from_a_spare_with_only_its_own_env(start_app):
+def test_an_app_starts_from_a_spare_with_only_its_own_env(start_app, start_learner):
     apps = [start_app(env={"NAME": f"app{i}"}) for i in range(3)]  # one after another: each takes the spare
     for i, app in enumerate(apps):
         started = app.request("GET", "/started").json()
@@ -30,6 +30,10 @@ def test_an_app_starts_from_a_spare_with_only_its_own_env(start_app):
         assert started["stdin"] == "/dev/null", "the orders' pipe is closed before learner code runs"
         assert started["env"] == sorted(["HOME", "LANG", "NAME", "PATH", "TMPDIR"]), started["env"]
         assert app.request("GET", "/name").json() == f"app{i}"
+    lib = start_learner(env={"NAME": "calls"})
+    started = call(lib, "app.ids:started")
+    assert started["preloaded"] and started["env"] == sorted(["HOME", "LANG", "NAME", "PATH", "TMPDIR"]), started
+    assert started["fds"] == 5, "a call process has stdin, stdout, stderr and its two pipes open, nothing else"
 
 
 def test_calls_in_several_processes_at_once(start_learner):

@@ -1,4 +1,5 @@
 import os
+import sys
 
 
 def pid():
@@ -13,3 +14,9 @@ def insert(path: str, value: str) -> int:
         conn.execute("CREATE TABLE IF NOT EXISTS notes (value TEXT)")
         conn.execute("INSERT INTO notes VALUES (?)", (value,))
         return conn.execute("SELECT count(*) FROM notes").fetchone()[0]
+
+
+def started():
+    """How this call process started: from a spare (``wave`` preloaded), with which environment
+    and which open file descriptors (stdin, stdout, stderr and the two calls pipes: nothing else)."""
+    return {"preloaded": "wave" in sys.modules, "env": sorted(os.environ), "fds": len(os.listdir("/proc/self/fd")) - 1}

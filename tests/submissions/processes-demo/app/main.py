@@ -21,4 +21,5 @@ def pid():
 @app.get("/started")
 def started():
     """How this process started: ahead of need (a spare), with which environment and stdin."""
-    return {"preloaded": PRELOADED, "env": sorted(os.environ), "stdin": os.readlink("/proc/self/fd/0")}
+    fds = sorted(int(fd) for fd in os.listdir("/proc/self/fd"))
+    return {"preloaded": PRELOADED, "env": sorted(os.environ), "stdin": os.readlink("/proc/self/fd/0"), "fds": fds}
