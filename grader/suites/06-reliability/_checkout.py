@@ -4,6 +4,7 @@ the calls the shipping service got for the test's own postcodes."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -98,8 +99,7 @@ class Checkout:
                 fail(str(exc))
         else:
             try:
-                with httpx.Client(base_url=self.app.url, timeout=within_s) as client:
-                    response = client.request(method, path, **kwargs)
+                response = _timed_client().request(method, self.app.url + path, timeout=within_s, **kwargs)
             except httpx.TimeoutException:
                 fault = self.shipping.fault or "answering"
                 self.shipping.recover()
@@ -190,6 +190,14 @@ class Checkout:
 
 def value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+@functools.cache
+def _timed_client() -> httpx.Client:
+    """One client for every request with a time limit of the test's own, from any thread: making
+    an httpx.Client loads the CA bundle (30-100 ms of CPU), and tests send hundreds of them. A
+    fresh connection per request, as the app's own client (LearnerApp.client)."""
+    return httpx.Client(limits=httpx.Limits(max_keepalive_connections=0, max_connections=None))
 
 
 def in_background(function):
