@@ -7,6 +7,7 @@ records into scores; nothing the learner prints or exits with is ever consulted.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -132,7 +133,8 @@ def pytest_collectreport(report):
 def pytest_collection_finish(session):
     """Every test id collected: a test with no record of its own scores nothing."""
     _write({"event": "collected", "nodeids": [item.nodeid for item in session.items], "at": time.time()})
-    start_spare(SandboxConfig.from_env())  # the first app starts warm too (the lab's preload)
+    with contextlib.suppress(OSError):  # without it the first start is cold, as it would be anyway
+        start_spare(SandboxConfig.from_env())  # the first app starts warm too (the lab's preload)
     # The services started beside pytest: wait for them here, outside every test's time limit.
     SandboxConfig.from_env().with_services()
 
