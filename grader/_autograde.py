@@ -257,7 +257,9 @@ class _Workers:
     def __init__(self, slots: Path | None = None, module: str = "nbgrader") -> None:
         self._slots, self._module = slots, module
         self._lock = threading.Lock()
-        self._running: dict[str, multiprocessing.process.BaseProcess] = {}
+        # Each running nbgrader, and an event its thread sets once it has joined it: only that thread
+        # joins it (two joins of a forkserver child at once: one reads its status, the other 255).
+        self._running: dict[str, tuple[multiprocessing.process.BaseProcess, threading.Event]] = {}
         self._stopping = False
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(["nbgrader.apps.nbgraderapp", "grader._nbgrader"])
@@ -290,10 +292,12 @@ class _Workers:
                 target=_run_module, args=(self._module, argv, str(course.root), env, str(log)), daemon=False
             )
             process.start()
-            self._running[student] = process
+            joined = threading.Event()
+            self._running[student] = (process, joined)
         try:
             process.join()
         finally:
+            joined.set()
             with self._lock:
                 self._running.pop(student, None)
         text = log.read_bytes().decode("utf-8", "replace") if log.exists() else ""
@@ -306,15 +310,15 @@ class _Workers:
         with self._lock:
             self._stopping = True
             processes = list(self._running.values())
-        for process in processes:
-            if process.pid is not None:
+        for process, joined in processes:
+            if process.pid is not None and not joined.is_set():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(process.pid, signal.SIGINT)
-        for process in processes:
-            process.join(grace_s)
-            if process.is_alive():
-                process.kill()
-                process.join()
+        for process, joined in processes:
+            if not joined.wait(grace_s) and process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(process.pid, signal.SIGKILL)
+                joined.wait()
 
 
 def _run_module(module: str, argv: list[str], cwd: str, env: dict[str, str], log: str) -> None:
