@@ -47,6 +47,10 @@ def docker_client(*, required: bool = True) -> DockerClient | None:
     """A client whose daemon answers, or None (``required=False``), or a one-line InfrastructureError."""
     try:
         client = docker.from_env(timeout=30)
+        # requests reads proxy variables from os.environ on every call; gradings run in threads
+        # while others change it (pytest's PYTEST_CURRENT_TEST): the iteration then fails with a
+        # KeyError. The Engine's socket is reached directly, never through a web proxy.
+        client.api.trust_env = False
         client.ping()
         return client
     except (docker.errors.DockerException, requests.RequestException) as exc:
