@@ -79,12 +79,12 @@ def test_a_success_resets_the_count(fresh):
 
 
 def test_one_probe_after_the_cooldown_and_its_success_closes_it(fresh):
-    settings = {**BREAKER, "BREAKER_COOLDOWN_SECONDS": "1", "SHIPPING_TIMEOUT_SECONDS": "10"}
+    settings = {**BREAKER, "BREAKER_COOLDOWN_SECONDS": "0.5", "SHIPPING_TIMEOUT_SECONDS": "10"}
     settings["SHIPPING_DEADLINE_SECONDS"] = "12"
     checkout = fresh(settings)
     checkout.require_checkout()
     open_breaker(checkout)
-    time.sleep(1.5)  # BREAKER_COOLDOWN_SECONDS=1 has passed
+    time.sleep(0.75)  # BREAKER_COOLDOWN_SECONDS=0.5 has passed (it opened before the last fallback came)
     checkout.shipping.recover()
     checkout.shipping.hang()  # the probe waits until the test lets it go
     postcodes = [fresh_postcode() for _ in range(5)]
@@ -126,16 +126,16 @@ def test_one_probe_after_the_cooldown_and_its_success_closes_it(fresh):
 
 
 def test_a_failed_probe_opens_it_again(fresh):
-    checkout = fresh({**BREAKER, "BREAKER_COOLDOWN_SECONDS": "2"})
+    checkout = fresh({**BREAKER, "BREAKER_COOLDOWN_SECONDS": "1"})
     checkout.require_checkout()
     open_breaker(checkout)
-    time.sleep(2.5)
+    time.sleep(1.25)
     probe = fresh_postcode()
     checkout.expect_order(checkout.checkout(probe), probe, "fallback")
     if not checkout.shipping.calls(probe):
-        fail("after BREAKER_COOLDOWN_SECONDS=2 the next checkout should send one probe call; none went out")
+        fail("after BREAKER_COOLDOWN_SECONDS=1 the next checkout should send one probe call; none went out")
     probed_at = checkout.shipping.calls(probe)[0].at
-    window_end = probed_at + 0.8 * 2  # the breaker opened again, for another cool-down
+    window_end = probed_at + 0.8 * 1  # the breaker opened again, for another cool-down
     postcodes = []
     while time.monotonic() < window_end or not postcodes:
         postcodes.append(fresh_postcode())
@@ -143,7 +143,7 @@ def test_a_failed_probe_opens_it_again(fresh):
     early = [c for p in postcodes for c in checkout.shipping.calls(p) if c.at < window_end]
     if early:
         fail(
-            f"the probe failed, yet {len(early)} more calls went out within {0.8 * 2:g} s of it: a failed probe "
+            f"the probe failed, yet {len(early)} more calls went out within {0.8 * 1:g} s of it: a failed probe "
             "opens the breaker again for another BREAKER_COOLDOWN_SECONDS"
         )
 

@@ -110,21 +110,22 @@ BACKOFF = {
 }
 SLACK_S = 0.75  # a failed call's round trip on a loaded machine, and scheduling
 CAPPED = {**BACKOFF, "RETRY_BACKOFF_BASE_SECONDS": "5", "RETRY_BACKOFF_MAX_SECONDS": "0.05"}  # the cap decides
-# The range of the first wait, seen without timing it: it is at most RETRY_BACKOFF_BASE_SECONDS=4,
-# and the deadline leaves 5.5 s, so a checkout whose first call failed fast (answered in under
-# 1.5 s, counted from before it was sent) always has room for its retry (R3: a wait is skipped only
-# when it would pass the deadline). A wait drawn from [0, 8] (2 ** n instead of 2 ** (n - 1)) does
+# The range of the first wait, seen without timing it: it is at most RETRY_BACKOFF_BASE_SECONDS=2,
+# and the deadline leaves 2.75 s, so a checkout whose first call failed fast (answered in under
+# 0.75 s, counted from before it was sent) always has room for its retry (R3: a wait is skipped only
+# when it would pass the deadline). A wait drawn from [0, 4] (2 ** n instead of 2 ** (n - 1)) does
 # not fit about a third of the time: that checkout falls back after one call, and fast. Load only
 # makes checkouts slower, which makes fewer of them count: it can never fail a right answer. Sent
-# 0.1 s apart, on one client made beforehand, most are answered well within 0.1 s.
+# 0.05 s apart, on one client made beforehand, most are answered well within 0.05 s.
+FIRST_WAIT_BASE_S, FIRST_WAIT_DEADLINE_S = 2, 2.75
 FIRST_WAIT = {
     **PLAIN,
     "SHIPPING_RETRIES": "1",
-    "SHIPPING_DEADLINE_SECONDS": "5.5",
-    "RETRY_BACKOFF_BASE_SECONDS": "4",
+    "SHIPPING_DEADLINE_SECONDS": str(FIRST_WAIT_DEADLINE_S),
+    "RETRY_BACKOFF_BASE_SECONDS": str(FIRST_WAIT_BASE_S),
     "RETRY_BACKOFF_MAX_SECONDS": "100",
 }
-ROOM_S = 5.5 - 4  # the deadline minus the longest first wait
+ROOM_S = FIRST_WAIT_DEADLINE_S - FIRST_WAIT_BASE_S  # the deadline minus the longest first wait
 
 
 def _timed_checkout(client: httpx.Client, postcode: str) -> Answer:
@@ -132,7 +133,10 @@ def _timed_checkout(client: httpx.Client, postcode: str) -> Answer:
     try:
         response = client.post("/checkout", json={"postcode": postcode, "items": LINES})
     except httpx.HTTPError as exc:
-        fail(f"POST /checkout failed: {exc!r} (SHIPPING_DEADLINE_SECONDS=5.5; it had {client.timeout.read:g} s)")
+        fail(
+            f"POST /checkout failed: {exc!r} (SHIPPING_DEADLINE_SECONDS={FIRST_WAIT_DEADLINE_S:g}; "
+            f"it had {client.timeout.read:g} s)"
+        )
     return Answer(response.status_code, response.headers, response.text, time.monotonic() - sent)
 
 
@@ -182,29 +186,33 @@ def test_backoff_waits_within_its_bounds(shared):
 
     # The range of the first wait (see FIRST_WAIT): no wait of [0, base] can push a retry past the deadline.
     postcodes, pending = [fresh_postcode() for _ in range(48)], []
-    with httpx.Client(base_url=first.app.url, timeout=5.5 + 15) as client, ThreadPoolExecutor(len(postcodes)) as pool:
-        for postcode in postcodes:  # one every 0.1 s, not all at once: each is answered as fast as it can be
+    timeout_s = FIRST_WAIT_DEADLINE_S + 15
+    with httpx.Client(base_url=first.app.url, timeout=timeout_s) as client, ThreadPoolExecutor(len(postcodes)) as pool:
+        for postcode in postcodes:  # one every 0.05 s, not all at once: each is answered as fast as it can be
             pending.append(pool.submit(_timed_checkout, client, postcode))
-            time.sleep(0.1)
+            time.sleep(0.05)
         answers = [future.result() for future in pending]
     skipped = []  # how fast the checkouts that fell back after one call were answered
     for postcode, answer in zip(postcodes, answers, strict=True):
         first.expect_order(answer, postcode, "fallback", "every call failed")
         if first.calls(postcode) == 1:
             skipped.append(answer.took_s)
+    base, deadline = FIRST_WAIT_BASE_S, FIRST_WAIT_DEADLINE_S
     if fast := [took for took in skipped if took < ROOM_S]:
         fail(
-            f"with RETRY_BACKOFF_BASE_SECONDS=4 the wait before retry 1 is at most min(max, 4 * 2 ** 0) = 4 s, and "
-            f"SHIPPING_DEADLINE_SECONDS=5.5 leaves room for it; yet {len(fast)} of {len(postcodes)} checkouts gave up "
-            f"after one failed call, answered within {max(fast):.2f} s (so more than {5.5 - max(fast):.2f} s of the "
-            "deadline was left): their wait was drawn above 4 s - retry n waits at most base * 2 ** (n - 1), n from 1"
+            f"with RETRY_BACKOFF_BASE_SECONDS={base:g} the wait before retry 1 is at most min(max, {base:g} * 2 ** 0) "
+            f"= {base:g} s, and SHIPPING_DEADLINE_SECONDS={deadline:g} leaves room for it; yet {len(fast)} of "
+            f"{len(postcodes)} checkouts gave up after one failed call, answered within {max(fast):.2f} s (so more "
+            f"than {deadline - max(fast):.2f} s of the deadline was left): their wait was drawn above {base:g} s - "
+            "retry n waits at most base * 2 ** (n - 1), n from 1"
         )
-    # And the first wait is drawn from the whole of [0, 4]: about 2 s on average over 48 checkouts.
+    # And the first wait is drawn from the whole of [0, base]: base / 2 on average over 48 checkouts.
     # A first retry sent at once (the backoff starting at retry 2) waits only a round trip.
     first_waits = [calls[1].at - calls[0].at for p in postcodes if len(calls := first.shipping.calls(p)) == 2]
-    if first_waits and mean(first_waits) < 1.0:  # half the 2 s expected
+    if first_waits and mean(first_waits) < base / 4:  # half the average expected
         fail(
-            f"with RETRY_BACKOFF_BASE_SECONDS=4 the wait before retry 1 is drawn from [0, 4 * 2 ** 0] = [0, 4] s, "
-            f"2 s on average; {len(first_waits)} checkouts waited {mean(first_waits):.2f} s on average before their "
-            "first retry: retry 1 waits too - retry n waits up to base * 2 ** (n - 1), n from 1"
+            f"with RETRY_BACKOFF_BASE_SECONDS={base:g} the wait before retry 1 is drawn from [0, {base:g} * 2 ** 0] = "
+            f"[0, {base:g}] s, {base / 2:g} s on average; {len(first_waits)} checkouts waited "
+            f"{mean(first_waits):.2f} s on average before their first retry: retry 1 waits too - retry n waits up "
+            "to base * 2 ** (n - 1), n from 1"
         )
