@@ -9,7 +9,7 @@ a new client with new keys, so they never meet): ``sqlite`` and ``postgres`` wit
 settings, ``short`` on SQLite with a short provider timeout and lock, ``doomed`` on the same
 database dying right after a charge, and ``ttl`` with a short retention. The first is started by
 the first test; the others together, once a plain payment works (the scaffold never starts them).
-On PostgreSQL, ``WritesHeld`` holds the app's writes back from this process, so that concurrent
+On PostgreSQL, ``writes_held`` holds the app's writes back from this process, so that concurrent
 requests all read before any of them writes: a read-then-write race shows in every run.
 """
 
@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -34,6 +34,7 @@ BODY = {"order_id": "order-1001", "amount_cents": 2599, "currency": "EUR", "card
 PROBLEM_JSON = "application/problem+json"
 CHECK_ORDER = "grader-check"  # the order of the suite's own "does a payment work?" check
 CLIENTS = 200  # API keys in API_KEYS: every test takes new clients from them
+WRITES_LOCK_TIMEOUT_S = 10  # writes_held: how long an app's own open write may keep the suite waiting
 
 
 class Provider:
@@ -289,52 +290,40 @@ def libpq_url(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://")
 
 
-class WritesHeld:
-    """Every write to an app's PostgreSQL database held back, from this trusted process.
+@contextmanager
+def writes_held(database_url: str) -> Iterator[Callable[[], int]]:
+    """Hold every write to an app's PostgreSQL database back, from this trusted process; yield how
+    many of the app's sessions wait for a lock (ours, or one another holds).
 
     A SHARE lock on each of the database's tables lets reads go on (and SELECT ... FOR UPDATE)
-    but makes every INSERT, UPDATE and DELETE wait until ``release``. So requests sent together
+    but makes every INSERT, UPDATE and DELETE wait until the block ends. So requests sent together
     all read before any of them writes, however the machine schedules them: code that reads,
     decides and then writes lets every twin through in every run, while a unique constraint or a
     conditional UPDATE (checked when the write runs) still lets exactly one through.
     """
-
-    LOCK_TIMEOUT_S = 10
-
-    def __init__(self, database_url: str):
-        self._lock = psycopg.connect(libpq_url(database_url))  # in a transaction until release()
-        self._watch = psycopg.connect(libpq_url(database_url), autocommit=True)  # pg_stat_activity, fresh
+    url = libpq_url(database_url)
+    # The watcher in autocommit: pg_stat_activity is read once per transaction, and we want it fresh.
+    with psycopg.connect(url) as lock, psycopg.connect(url, autocommit=True) as activity:
         try:
-            self._lock.execute(f"SET LOCAL lock_timeout = '{self.LOCK_TIMEOUT_S}s'")
-            tables = self._lock.execute(
+            lock.execute(f"SET LOCAL lock_timeout = '{WRITES_LOCK_TIMEOUT_S}s'")
+            tables = lock.execute(
                 "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables"
                 " WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
             ).fetchall()
             if tables:
-                self._lock.execute(f"LOCK TABLE {', '.join(name for (name,) in tables)} IN SHARE MODE")
+                lock.execute(f"LOCK TABLE {', '.join(name for (name,) in tables)} IN SHARE MODE")
         except psycopg.errors.LockNotAvailable:
-            self.release()
             fail(
-                f"a transaction of the app kept writing to its tables for {self.LOCK_TIMEOUT_S} s while no request "
+                f"a transaction of the app kept writing to its tables for {WRITES_LOCK_TIMEOUT_S} s while no request "
                 "was in flight: is a session left open (idle in transaction) after a request?"
             )
-        except BaseException:
-            self.release()
-            raise
-
-    def waiting(self) -> int:
-        """How many of the app's sessions wait for a lock: ours, or one another holds."""
-        [(count,)] = self._watch.execute(
+        waiting = (
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        ).fetchall()
-        return count
-
-    def release(self) -> None:
-        """Let the writes go (the rollback ends the transaction and its locks at once)."""
-        with suppress(psycopg.Error):
-            self._lock.rollback()
-        self._lock.close()
-        self._watch.close()
+        )
+        try:
+            yield lambda: activity.execute(waiting).fetchone()[0]
+        finally:
+            lock.rollback()  # the writes go on at once
 
 
 def postgres_url(sandbox) -> str:

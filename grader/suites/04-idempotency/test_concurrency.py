@@ -2,12 +2,13 @@
 
 The provider holds every charge until the test lets go, so the first request is still in flight
 when its twins arrive; on PostgreSQL the suite also holds every write back until all the twins
-wait to write (conftest.WritesHeld), so code that reads, decides and then writes lets every twin
+wait to write (conftest.writes_held), so code that reads, decides and then writes lets every twin
 read first - in every run, however the machine schedules the requests.
 """
 
+from contextlib import nullcontext
+
 from conftest import (
-    WritesHeld,
     answers,
     at_once,
     charged,
@@ -17,6 +18,7 @@ from conftest import (
     same_json,
     status_of,
     wait_until,
+    writes_held,
 )
 
 TWINS = 12
@@ -72,14 +74,10 @@ def twins_at_once(api, key: str, provider, count: int = TWINS) -> list:
     On PostgreSQL the writes wait until every twin waits for a lock or has answered (or 10 s
     passed): all have read by then, so none reads what another wrote."""
     with provider.holding():
-        held = WritesHeld(api.postgres()) if api.postgres else None
-        try:
+        with writes_held(api.postgres()) if api.postgres else nullcontext() as waiting:
             futures = at_once([lambda: api.pay(key)] * count)
-            if held:
-                wait_until(lambda: held.waiting() + sum(f.done() for f in futures) >= count, timeout_s=10)
-        finally:
-            if held:
-                held.release()
+            if waiting:
+                wait_until(lambda: waiting() + sum(f.done() for f in futures) >= count, timeout_s=10)
         wait_until(lambda: sum(f.done() for f in futures) >= count - 1, timeout_s=3)
     return answers(futures)
 

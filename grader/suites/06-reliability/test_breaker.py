@@ -79,12 +79,13 @@ def test_a_success_resets_the_count(fresh):
 
 
 def test_one_probe_after_the_cooldown_and_its_success_closes_it(fresh):
-    settings = {**BREAKER, "BREAKER_COOLDOWN_SECONDS": "0.5", "SHIPPING_TIMEOUT_SECONDS": "10"}
+    cooldown_s = 0.5
+    settings = {**BREAKER, "BREAKER_COOLDOWN_SECONDS": str(cooldown_s), "SHIPPING_TIMEOUT_SECONDS": "10"}
     settings["SHIPPING_DEADLINE_SECONDS"] = "12"
     checkout = fresh(settings)
     checkout.require_checkout()
     open_breaker(checkout)
-    time.sleep(0.75)  # BREAKER_COOLDOWN_SECONDS=0.5 has passed (it opened before the last fallback came)
+    time.sleep(cooldown_s * 1.5)  # the cool-down has passed (the breaker opened before the last fallback came)
     checkout.shipping.recover()
     checkout.shipping.hang()  # the probe waits until the test lets it go
     postcodes = [fresh_postcode() for _ in range(5)]
@@ -126,16 +127,19 @@ def test_one_probe_after_the_cooldown_and_its_success_closes_it(fresh):
 
 
 def test_a_failed_probe_opens_it_again(fresh):
-    checkout = fresh({**BREAKER, "BREAKER_COOLDOWN_SECONDS": "1"})
+    cooldown_s = 1
+    checkout = fresh({**BREAKER, "BREAKER_COOLDOWN_SECONDS": str(cooldown_s)})
     checkout.require_checkout()
     open_breaker(checkout)
-    time.sleep(1.25)
+    time.sleep(cooldown_s * 1.25)
     probe = fresh_postcode()
     checkout.expect_order(checkout.checkout(probe), probe, "fallback")
     if not checkout.shipping.calls(probe):
-        fail("after BREAKER_COOLDOWN_SECONDS=1 the next checkout should send one probe call; none went out")
+        fail(
+            f"after BREAKER_COOLDOWN_SECONDS={cooldown_s:g} the next checkout should send one probe call; none went out"
+        )
     probed_at = checkout.shipping.calls(probe)[0].at
-    window_end = probed_at + 0.8 * 1  # the breaker opened again, for another cool-down
+    window_end = probed_at + 0.8 * cooldown_s  # the breaker opened again, for another cool-down
     postcodes = []
     while time.monotonic() < window_end or not postcodes:
         postcodes.append(fresh_postcode())
@@ -143,7 +147,7 @@ def test_a_failed_probe_opens_it_again(fresh):
     early = [c for p in postcodes for c in checkout.shipping.calls(p) if c.at < window_end]
     if early:
         fail(
-            f"the probe failed, yet {len(early)} more calls went out within {0.8 * 1:g} s of it: a failed probe "
+            f"the probe failed, yet {len(early)} more calls went out within {0.8 * cooldown_s:g} s of it: a failed probe "
             "opens the breaker again for another BREAKER_COOLDOWN_SECONDS"
         )
 
