@@ -11,6 +11,7 @@ from ._errors import GraderError
 from ._paths import SUITES_DIR
 
 KNOWN_SERVICES = {"postgres", "redis"}
+MAX_GROUPS = 4  # the grading image has a learner user for each (uids 10001-10004)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Manifest:
     # need, so that a test starting an app does not wait for them: for labs that start many.
     preload: tuple[str, ...] = ()
     partial: bool = False  # only some parts are graded (``select``)
+    # Test files that share nothing (no service, no timing against a reference), run side by side
+    # in groups: one pytest process and one learner user each. Empty: one after the other.
+    groups: tuple[tuple[str, ...], ...] = ()
     # The README's contract rules ("R1", "R2"...), each with the tests that fail when it is broken.
     rules: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
@@ -106,6 +110,7 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
             app=learner.get("app"),
             services=tuple(learner.get("services", ())),
             preload=tuple(learner.get("preload", ())),
+            groups=tuple(tuple(files) for files in data.get("groups", ())),
             rules={rule: tuple(tests) for rule, tests in data.get("rules", {}).items()},
             parts=tuple(
                 Part(id=p["id"], title=p["title"], tests=tuple(TestSpec(**t) for t in p["tests"]))
@@ -117,4 +122,22 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
     unknown = set(manifest.services) - KNOWN_SERVICES
     if unknown:
         raise GraderError(f"{path}: unknown services {sorted(unknown)} (known: {sorted(KNOWN_SERVICES)})")
+    if manifest.groups:
+        _check_groups(path, manifest)
     return manifest
+
+
+def _check_groups(path: Path, manifest: Manifest) -> None:
+    """Every test file of the manifest in exactly one group, at most ``MAX_GROUPS`` of them."""
+    grouped = [file for files in manifest.groups for file in files]
+    files = {spec.name.split("::")[0] for _, spec in manifest.tests}
+    if len(manifest.groups) > MAX_GROUPS:
+        raise GraderError(f"{path}: {len(manifest.groups)} groups; at most {MAX_GROUPS} run side by side")
+    twice = sorted({file for file in grouped if grouped.count(file) > 1})
+    if twice:
+        raise GraderError(f"{path}: {', '.join(twice)} in more than one group")
+    if set(grouped) != files:
+        missing, unknown = ", ".join(sorted(files - set(grouped))), ", ".join(sorted(set(grouped) - files))
+        raise GraderError(
+            f"{path}: groups must hold every test file once (missing {missing or 'none'}; unknown {unknown or 'none'})"
+        )

@@ -44,7 +44,7 @@ class Tracker:
     def __init__(self, manifest: Manifest, callback: ProgressCallback):
         self._tests = [(part.id, spec) for part, spec in manifest.tests]
         self._callback = callback
-        self._collected: list[str] = []
+        self._collected: dict[object, list[str]] = {}  # by test group (each pytest process collects its own)
         self._outcomes: dict[str, str] = {}
         self._done: set[str] = set()
         self._passed: set[str] = set()
@@ -54,13 +54,13 @@ class Tracker:
     def feed(self, record: dict[str, Any]) -> None:
         with self._lock:
             if record.get("event") == "collected":
-                self._collected = [str(n) for n in record.get("nodeids", [])]
+                self._collected[record.get("group", 0)] = [str(n) for n in record.get("nodeids", [])]
             elif "nodeid" in record:
                 self._outcomes[str(record["nodeid"])] = str(record.get("outcome", ""))
             for part_id, spec in self._tests:
                 if spec.name in self._done:
                     continue
-                cases = [n for n in self._collected if spec.matches(n)] or [spec.name]
+                cases = [n for nodeids in self._collected.values() for n in nodeids if spec.matches(n)] or [spec.name]
                 outcomes = [self._outcomes.get(n) for n in cases]
                 if any(o is None for o in outcomes):
                     continue

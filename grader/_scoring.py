@@ -60,13 +60,29 @@ def _events(run: SandboxRun) -> dict[str, dict[str, Any]]:
     return {r["event"]: r for r in run.records if "event" in r}
 
 
+def _per_run(run: SandboxRun, event: str) -> list[dict[str, Any]]:
+    """The ``event`` records ("collected", "finished"), one per pytest process of the run (test
+    groups run side by side, each in its own)."""
+    return list({r.get("group", 0): r for r in run.records if r.get("event") == event}.values())
+
+
+def _all_ran(run: SandboxRun, event: str) -> bool:
+    """Whether every pytest process of the run wrote its ``event`` record."""
+    expected = int(_events(run).get("runs", {}).get("count", 1))
+    return len(_per_run(run, event)) >= expected
+
+
+def _collected(run: SandboxRun) -> list[str]:
+    return [str(nodeid) for record in _per_run(run, "collected") for nodeid in record.get("nodeids", [])]
+
+
 def _why_missing(run: SandboxRun) -> str:
     events = _events(run)
     if "deadline" in events:
         return f"not run: the hidden suite hit its {events['deadline']['deadline_s']:g} s time limit"
     if run.problem:
         return f"not run: {run.problem}"
-    if "finished" not in events:
+    if not _all_ran(run, "finished"):
         return "not run: the grading sandbox stopped before this test"
     return "not run (the hidden suite has no such test)"
 
@@ -77,16 +93,17 @@ def unfinished(run: SandboxRun) -> str:
     events = _events(run)
     if "deadline" in events:
         return f"the hidden suite did not finish within its {events['deadline']['deadline_s']:g} s time limit"
-    if "collected" not in events or "finished" not in events:
+    if not _all_ran(run, "collected") or not _all_ran(run, "finished"):
         return run.problem or "the test runner stopped before the end of the hidden suite (killed, or out of memory?)"
-    if events["finished"].get("records_lost"):
-        return f"{events['finished']['records_lost']} test records could not be written (is the disk full?)"
+    lost = sum(int(record.get("records_lost", 0)) for record in _per_run(run, "finished"))
+    if lost:
+        return f"{lost} test records could not be written (is the disk full?)"
     return ""
 
 
 def score(manifest: Manifest, run: SandboxRun, *, backend: BackendName, duration_s: float) -> Results:
     why_missing = _why_missing(run)
-    collected = _events(run).get("collected", {}).get("nodeids", [])
+    collected = _collected(run)
     tests = tuple(_test_result(part.id, spec, run, collected, why_missing) for part, spec in manifest.tests)
     parts = tuple(
         PartResult(id=p.id, title=p.title, max_score=p.points, score=sum(t.score for t in tests if t.part == p.id))

@@ -57,6 +57,7 @@ def sandbox_config(
         deadline_s=limits.timeout_s,
         learner_memory_mb=limits.memory_mb,
         tests=tuple(spec.name for _, spec in manifest.tests) if manifest.partial else (),
+        groups=manifest.groups,
         suite_dir=suite_dir,
         submission_dir=submission_dir,
         private_dir=private_dir,
@@ -122,7 +123,8 @@ def supervise_here(
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)
             supervisor.wait()
-        kill_all(cfg)
+        for run, _ in cfg.runs():
+            kill_all(run)
     if supervisor.returncode not in (0, None) and not problem:
         problem = f"the grading sandbox failed (exit status {supervisor.returncode})"
     return SandboxRun(

@@ -30,6 +30,11 @@ class SandboxConfig:
     deadline_s: float = 120.0  # for the whole pytest run
     learner_memory_mb: int = 0  # each learner process's data limit (RLIMIT_DATA); 0: none
     tests: tuple[str, ...] = ()  # "file.py::test" to run; empty: the whole suite
+    # Test files that share nothing, run side by side: one pytest process per group, each with its
+    # own learner user (so that a test's clean-up never stops another group's processes) and its
+    # own ports. Empty: one pytest process runs them all.
+    groups: tuple[tuple[str, ...], ...] = ()
+    group: int = 0  # which of them this pytest process is (``runs``)
     # While the services start beside pytest's own start-up: the file their env will be in
     # (``with_services`` waits for it). Empty once the env is in ``service_env``.
     services_path: str = ""
@@ -61,7 +66,21 @@ class SandboxConfig:
 
     @property
     def pids_path(self) -> Path:
-        return Path(self.private_dir) / "learner.pids"
+        return Path(self.private_dir) / f"learner-{self.group}.pids"
+
+    def runs(self) -> list[tuple[SandboxConfig, tuple[str, ...]]]:
+        """The pytest processes of this run: each one's config and the tests it is given (files,
+        or "file.py::test" for a partial grading). One for the whole suite without groups."""
+        if not self.groups:
+            return [(self, self.tests)]
+        runs = []
+        for group, files in enumerate(self.groups):
+            tests = tuple(t for t in self.tests if t.split("::")[0] in files) if self.tests else files
+            if tests:
+                uid = None if self.learner_uid is None else self.learner_uid + group
+                scratch = f"{self.scratch_dir}/group-{group}"  # the supervisor makes it
+                runs.append((self.replace(group=group, learner_uid=uid, scratch_dir=scratch), tests))
+        return runs
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -75,6 +94,7 @@ class SandboxConfig:
         data["services"] = tuple(data.get("services", ()))
         data["tests"] = tuple(data.get("tests", ()))
         data["preload"] = tuple(data.get("preload", ()))
+        data["groups"] = tuple(tuple(files) for files in data.get("groups", ()))
         return cls(**data)
 
     @classmethod

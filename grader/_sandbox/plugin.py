@@ -34,12 +34,17 @@ _lost = 0  # records that could not be written (a full disk): the run is then no
 
 
 def _write(record: dict) -> None:
+    """Append one line in one write: test groups' pytest processes append to the same file."""
     global _lost
     try:
-        with open(_records_path(), "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        fd = os.open(_records_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            line = (json.dumps(record) + "\n").encode()
+            if os.write(fd, line) != len(line):
+                raise OSError("short write")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     except OSError:
         _lost += 1
 
@@ -132,7 +137,8 @@ def pytest_collectreport(report):
 
 def pytest_collection_finish(session):
     """Every test id collected: a test with no record of its own scores nothing."""
-    _write({"event": "collected", "nodeids": [item.nodeid for item in session.items], "at": time.time()})
+    nodeids = [item.nodeid for item in session.items]
+    _write({"event": "collected", "group": SandboxConfig.from_env().group, "nodeids": nodeids, "at": time.time()})
     with contextlib.suppress(OSError):  # without it the first start is cold, as it would be anyway
         start_spare(SandboxConfig.from_env())  # the first app starts warm too (the lab's preload)
     # The services started beside pytest: wait for them here, outside every test's time limit.
@@ -140,4 +146,7 @@ def pytest_collection_finish(session):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    _write({"event": "finished", "exitstatus": int(exitstatus), "records_lost": _lost, "at": time.time()})
+    group = SandboxConfig.from_env().group
+    _write(
+        {"event": "finished", "group": group, "exitstatus": int(exitstatus), "records_lost": _lost, "at": time.time()}
+    )

@@ -295,15 +295,20 @@ class _Reaper:
         return False
 
 
-_reaper: _Reaper | None = None
+_reapers: dict[int, _Reaper] = {}  # by learner uid (the supervisor stops every group's processes)
 _reaper_lock = threading.Lock()  # tests start learner processes from several threads
 
 
 def _ensure_reaper(cfg: SandboxConfig) -> None:
-    global _reaper
     with _reaper_lock:  # two at once would leave an unknown learner process: a "stray" that resets them all
-        if cfg.learner_uid is not None and (_reaper is None or _reaper.process.poll() is not None):
-            _reaper = _Reaper(cfg)
+        uid = cfg.learner_uid
+        if uid is not None and (uid not in _reapers or _reapers[uid].process.poll() is not None):
+            _reapers[uid] = _Reaper(cfg)
+
+
+def _reaper_pid(uid: int) -> int | None:
+    reaper = _reapers.get(uid)
+    return reaper.process.pid if reaper else None
 
 
 _kill_lock = threading.Lock()  # one kill_all at a time: the reaper answers one request at a time
@@ -346,10 +351,11 @@ def _reap(processes: list[subprocess.Popen]) -> None:
 def _kill_all(cfg: SandboxConfig) -> None:
     if cfg.learner_uid is not None:
         for _ in range(100):
-            pids = [pid for pid in _live_pids_of(cfg.learner_uid) if not _reaper or pid != _reaper.process.pid]
+            reaper = _reapers.get(cfg.learner_uid)
+            pids = [pid for pid in _live_pids_of(cfg.learner_uid) if pid != _reaper_pid(cfg.learner_uid)]
             if not pids:
                 return
-            if not (_reaper and _reaper.kill_everything()):  # the learner killed it: one by one
+            if not (reaper and reaper.kill_everything()):  # the learner killed it: one by one
                 for signum in (signal.SIGSTOP, signal.SIGKILL):
                     for pid in pids:
                         try:
@@ -378,7 +384,7 @@ def kill_strays(cfg: SandboxConfig) -> None:
     so that nothing a test started can affect the next one."""
     if cfg.learner_uid is None:
         return
-    known = {p.pid for p in _started if p.poll() is None} | ({_reaper.process.pid} if _reaper else set())
+    known = {p.pid for p in _started if p.poll() is None} | {_reaper_pid(cfg.learner_uid)}
     if set(_live_pids_of(cfg.learner_uid)) - known:
         kill_all(cfg)
 

@@ -18,18 +18,19 @@ from pathlib import Path
 
 from . import processes, services
 from .config import ENV_VAR, SandboxConfig
+from .ports import RANGE_ENV, group_ports
 
 PYTEST_LOG_BYTES = 64 * 1024
 
 
-def _pytest_command(cfg: SandboxConfig) -> list[str]:
+def _pytest_command(cfg: SandboxConfig, tests: tuple[str, ...]) -> list[str]:
     ini = Path(cfg.private_dir) / "pytest.ini"
     ini.write_text("[pytest]\n")  # ours, so no pytest.ini or conftest.py elsewhere is consulted
     return [
         sys.executable,
         "-m",
         "pytest",
-        *([f"{cfg.suite_dir}/{test}" for test in cfg.tests] or [cfg.suite_dir]),
+        *([f"{cfg.suite_dir}/{test}" for test in tests] or [cfg.suite_dir]),
         "-c",
         str(ini),
         "--rootdir",
@@ -77,24 +78,26 @@ def _start_services(cfg: SandboxConfig, stack: ExitStack, path: Path) -> None:
         os.replace(pending, path)
 
 
-def _wait(pytest: subprocess.Popen, deadline_s: float, starter: threading.Thread | None) -> bool:
-    """Wait for pytest; False once it has run ``deadline_s`` past the services' start (the suite's
-    time limit does not count the services, which start beside pytest's own start-up)."""
+def _wait(pytests: list[subprocess.Popen], deadline_s: float, starter: threading.Thread | None) -> bool:
+    """Wait for every pytest; False once they have run ``deadline_s`` past the services' start (the
+    suite's time limit does not count the services, which start beside pytest's own start-up)."""
     started = time.monotonic()
     services_s = 0.0
-    while True:
-        if starter is not None:
-            services_s = time.monotonic() - started  # its start so far; fixed once it is done
-            if not starter.is_alive():
-                starter = None
-        remaining = started + services_s + deadline_s - time.monotonic()
-        if remaining <= 0:
-            return False
-        try:
-            pytest.wait(timeout=min(remaining, 0.5) if starter is not None else remaining)
-            return True
-        except subprocess.TimeoutExpired:
-            continue
+    for pytest in pytests:
+        while True:
+            if starter is not None:
+                services_s = time.monotonic() - started  # its start so far; fixed once it is done
+                if not starter.is_alive():
+                    starter = None
+            remaining = started + services_s + deadline_s - time.monotonic()
+            if remaining <= 0:
+                return False
+            try:
+                pytest.wait(timeout=min(remaining, 0.5) if starter is not None else remaining)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    return True
 
 
 def main() -> None:
@@ -114,36 +117,54 @@ def main() -> None:
         else:
             cfg.note_timing("services-up", seconds=0.0, services=[])
         try:
+            _run_pytests(cfg, starter)
+        finally:
+            if starter is not None:
+                starter.join()  # the stack stops the services only once they have started
+
+
+def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
+    """The hidden suite: one pytest process, or one per test group side by side (``SandboxConfig.runs``)."""
+    runs = cfg.runs()
+    # Scoring expects one "collected" and one "finished" record from each.
+    _record(cfg, {"event": "runs", "count": len(runs)})
+    # pytest's output can quote learner text at any length: only its tail is kept, and it goes to
+    # the instructors' log (never to learners: it can quote hidden tests).
+    read_end, write_end = os.pipe()
+    output = processes.Output(read_end, keep=PYTEST_LOG_BYTES)
+    pytests: list[subprocess.Popen] = []
+    try:
+        for run, tests in runs:
+            if run.scratch_dir != cfg.scratch_dir:  # a group's own, sticky as /tmp is
+                os.makedirs(run.scratch_dir, exist_ok=True)
+                os.chmod(run.scratch_dir, 0o1777)
             # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
             # and nothing installed in the environment joins the hidden test run unasked.
             env = {
                 **os.environ,
-                ENV_VAR: cfg.to_json(),
+                ENV_VAR: run.to_json(),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                **({RANGE_ENV: group_ports(run.group)} if len(runs) > 1 else {}),
             }
-            # pytest's output can quote learner text at any length: only its tail is kept, and it
-            # goes to the instructors' log (never to learners: it can quote hidden tests).
-            read_end, write_end = os.pipe()
-            try:
-                pytest = subprocess.Popen(
-                    _pytest_command(cfg), env=env, cwd=cfg.private_dir, stdout=write_end, stderr=subprocess.STDOUT
-                )
-            finally:
-                os.close(write_end)
-            output = processes.Output(read_end, keep=PYTEST_LOG_BYTES)
-            try:
-                if not _wait(pytest, cfg.deadline_s, starter):
-                    _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
-            finally:
-                pytest.kill()
-                pytest.wait()
-                processes.kill_all(cfg)
-                output.wait(timeout_s=5)
-                (Path(cfg.private_dir) / "pytest.log").write_text(output.tail(PYTEST_LOG_BYTES), encoding="utf-8")
-        finally:
-            if starter is not None:
-                starter.join()  # the stack stops the services only once they have started
+            command = _pytest_command(run, tests)
+            pytests.append(
+                subprocess.Popen(command, env=env, cwd=cfg.private_dir, stdout=write_end, stderr=subprocess.STDOUT)
+            )
+        os.close(write_end)
+        write_end = -1
+        if not _wait(pytests, cfg.deadline_s, starter):
+            _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
+    finally:
+        for pytest in pytests:
+            pytest.kill()
+            pytest.wait()
+        for run, _ in runs:
+            processes.kill_all(run)
+        if write_end >= 0:
+            os.close(write_end)
+        output.wait(timeout_s=5)
+        (Path(cfg.private_dir) / "pytest.log").write_text(output.tail(PYTEST_LOG_BYTES), encoding="utf-8")
 
 
 if __name__ == "__main__":

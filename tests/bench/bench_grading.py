@@ -7,7 +7,8 @@
    (PostgreSQL, Redis) and, at the same time, pytest's start-up and collection (the tests wait for
    both), learner process start-ups (an app until
    its port answers; a call process until its first answer), each part's tests (without the
-   start-ups inside them) and the rest (clean-up, container removal). The course standard's
+   start-ups inside them) and the rest (clean-up, container removal); a lab whose test groups run
+   side by side (its manifest's ``groups``) has parts whose times overlap. The course standard's
    budgets on the quiet 2-core machine: a topic lab's solution 20 s (Lab 00: 1.5 s), any
    scaffold 10 s.
 
@@ -92,12 +93,14 @@ class Breakdown:
     startups: float  # learner processes starting (their union: parallel starts count once)
     startup_count: int
     parts: dict[str, float]  # each part's tests, without the start-ups inside them
+    groups: int  # pytest processes side by side (a manifest's groups): their parts' times overlap
     rest: float  # between the last test and the results on the host: clean-up, container removal
     score: str
 
     @classmethod
     def of(cls, manifest: Manifest, run: SandboxRun, started: float, ended: float) -> Breakdown:
         events: dict[str, dict[str, Any]] = {}
+        ats: dict[str, list[float]] = {"collected": [], "finished": []}  # one of each per test group
         starts: list[tuple[float, float]] = []
         tests: list[dict[str, Any]] = []
         for record in run.records:
@@ -105,12 +108,13 @@ class Breakdown:
                 starts.append((record["at"] - record["seconds"], record["at"]))
             elif "event" in record:
                 events[record["event"]] = record
+                ats.get(record["event"], []).append(float(record.get("at", 0.0)))
             elif "nodeid" in record:
                 tests.append(record)
         supervisor = events.get("supervisor", {}).get("at", started)
         services_up = events.get("services-up", {})
-        collected = events.get("collected", {}).get("at", supervisor)
-        finished = events.get("finished", {}).get("at", ended)
+        collected = min(ats["collected"], default=supervisor)  # the first group to start its tests
+        finished = max(ats["finished"], default=ended)  # the last to finish
         parts = {part.id: 0.0 for part in manifest.parts}
         for record in tests:
             part = next((p.id for p, spec in manifest.tests if spec.matches(record["nodeid"])), None)
@@ -127,6 +131,7 @@ class Breakdown:
             startups=union_s(starts),
             startup_count=len(starts),
             parts=parts,
+            groups=max(1, len(manifest.groups)),
             rest=ended - finished,
             score="error" if results.status == "error" else f"{results.score:g}/{results.max_score:g}",
         )
@@ -177,7 +182,8 @@ def labs_table(labs: list[str]) -> Table:
                 f"{row.services:.1f}",
                 f"{row.pytest:.1f}",
                 f"{row.startups:.1f} ({row.startup_count})",
-                ", ".join(f"{part} {seconds:.1f}" for part, seconds in row.parts.items()),
+                ", ".join(f"{part} {seconds:.1f}" for part, seconds in row.parts.items())
+                + (f" ({row.groups} groups side by side)" if row.groups > 1 else ""),
                 f"{row.rest:.1f}",
             )
     return table

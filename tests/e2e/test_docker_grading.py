@@ -78,6 +78,11 @@ def test_services_run_inside_the_container():
     assert results.status == "passed", failing_messages(results)
 
 
+def test_test_groups_run_side_by_side_as_their_own_users_in_a_container():
+    results = grade(lab="groups-demo", submission=SUBMISSIONS / "processes-demo", backend="docker", suites_dir=SUITES)
+    assert results.status == "passed", failing_messages(results)
+
+
 def test_a_suite_past_its_deadline_in_a_container(tmp_path):
     results = grade(lab="deadline-demo", submission=tmp_path, backend="docker", suites_dir=SUITES)
     assert [t.status for t in results.tests] == ["passed", "error"] and results.status == "error"

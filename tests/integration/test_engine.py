@@ -45,6 +45,11 @@ def test_factories_start_apps_modules_and_call_processes():
     assert results.status == "passed", [t.message for t in results.tests]
 
 
+def test_test_groups_run_side_by_side_and_each_stops_only_its_own_processes():
+    results = grade(lab="groups-demo", submission=SUBMISSIONS / "processes-demo", backend="local", suites_dir=SUITES)
+    assert results.status == "passed", [t.message for t in results.tests]
+
+
 def test_a_run_records_where_its_time_goes(tmp_path):
     """The timing records `make bench` reads: supervisor, services, collection, each test's start,
     learner start-ups (apps and call processes), the end - in that order on one wall clock."""

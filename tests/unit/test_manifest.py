@@ -1,6 +1,7 @@
 import pytest
 
 from grader import GraderError, load_manifest
+from grader._backends._common import sandbox_config
 from grader._manifest import lab_ids
 
 
@@ -56,11 +57,35 @@ def test_lab_ids_cannot_walk_out_of_the_suites(lab):
         ("parts = []", "invalid manifest"),
         (MINIMAL + "[learner]\nservices = ['mysql']\n", "unknown services"),
         (MINIMAL + "[limits]\nmemroy_mb = 3\n", "invalid manifest"),
+        ("groups = [['test_a.py'], ['test_a.py']]\n" + MINIMAL, "test_a.py in more than one group"),
+        ("groups = [['test_b.py']]\n" + MINIMAL, r"every test file once \(missing test_a.py; unknown test_b.py\)"),
+        ("groups = [['test_a.py'], [], [], [], []]\n" + MINIMAL, "5 groups; at most 4 run side by side"),
     ],
 )
 def test_broken_manifests_are_one_line_errors(tmp_path, text, problem):
     with pytest.raises(GraderError, match=problem):
         load_manifest("demo", write_manifest(tmp_path, text))
+
+
+def test_groups_and_the_tests_each_pytest_process_is_given(tmp_path):
+    text = "groups = [['test_a.py'], ['test_b.py']]\n" + MINIMAL.replace('"test_a.py::test_y"', '"test_b.py::test_y"')
+    manifest = load_manifest("demo", write_manifest(tmp_path, text))
+    assert manifest.groups == (("test_a.py",), ("test_b.py",))
+    cfg = sandbox_config(
+        manifest, suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="/tmp", learner_uid=7
+    )
+    runs = [(run.group, run.learner_uid, run.scratch_dir, run.pids_path.name, tests) for run, tests in cfg.runs()]
+    assert runs == [
+        (0, 7, "/tmp/group-0", "learner-0.pids", ("test_a.py",)),
+        (1, 8, "/tmp/group-1", "learner-1.pids", ("test_b.py",)),
+    ]
+    partial = sandbox_config(
+        manifest.select(["one"]), suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="t"
+    )
+    assert [tests for _, tests in partial.runs()] == [("test_a.py::test_x",), ("test_b.py::test_y",)]
+    plain = load_manifest("plain", write_manifest(tmp_path, MINIMAL, lab="plain"))
+    cfg = sandbox_config(plain, suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="/tmp", learner_uid=7)
+    assert cfg.runs() == [(cfg, ())], "no groups: one pytest process, the whole suite, as configured"
 
 
 def test_every_shipped_lab_manifest_loads():

@@ -43,6 +43,16 @@ def test_a_test_is_done_once_every_collected_case_has_a_record():
     assert (events[2].part_done, events[2].part_total, events[2].part_passed) == (2, 2, 1)
 
 
+def test_each_test_groups_collection_counts():
+    events = []
+    tracker = Tracker(MANIFEST, events.append)
+    tracker.feed({"event": "collected", "group": 0, "nodeids": ["test_a.py::test_1[x]", "test_a.py::test_1[y]"]})
+    tracker.feed({"event": "collected", "group": 1, "nodeids": ["test_a.py::test_2", "test_b.py::test_3"]})
+    for nodeid in ("test_a.py::test_1[x]", "test_b.py::test_3", "test_a.py::test_1[y]"):
+        tracker.feed({"nodeid": nodeid, "outcome": "passed"})
+    assert [(e.done, e.test) for e in events] == [(0, ""), (1, "test_b.py::test_3"), (2, "test_a.py::test_1")]
+
+
 def test_a_display_that_fails_never_stops_the_grading():
     def broken(event):
         raise RuntimeError("the notebook went away")

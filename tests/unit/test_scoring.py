@@ -93,6 +93,21 @@ def test_a_run_that_did_not_finish_is_no_grade():
     assert (results.status, results.message) == ("error", "2 test records could not be written (is the disk full?)")
 
 
+def test_test_groups_each_collect_and_finish_before_a_grade():
+    """Test groups run in their own pytest processes: each says what it collected and that it finished."""
+    runs = {"event": "runs", "count": 2}
+    first = [collected("test_a.py::test_1", "test_a.py::test_2"), {**FINISHED, "group": 0}]
+    second = [{**collected("test_b.py::test_3"), "group": 1}, {**FINISHED, "group": 1}]
+    passed = [record("test_a.py::test_1"), record("test_a.py::test_2"), record("test_b.py::test_3")]
+    assert grade(runs, *first, *second, *passed).status == "passed"
+    unfinished = grade(runs, *first, second[0], *passed)
+    assert (unfinished.status, unfinished.score) == ("error", 0), "one group still running: no grade"
+    cut_short = grade(runs, *first, *second, *passed[:2])
+    assert (cut_short.tests[2].status, cut_short.score) == ("error", 3), "a test the second group collected"
+    lost = grade(runs, *first, {**second[0]}, {**second[1], "records_lost": 1}, *passed)
+    assert lost.message == "1 test records could not be written (is the disk full?)"
+
+
 def test_a_learner_process_killed_for_memory_still_leaves_a_grade():
     results = grade(
         record("test_a.py::test_1", "failed", "killed (SIGKILL)"),

@@ -27,6 +27,11 @@ chmod -R a+rX "$VENV"
 getent group @@{learner_gid} >/dev/null || groupadd --gid @@{learner_gid} learner
 getent passwd @@{learner_uid} >/dev/null || useradd --uid @@{learner_uid} --gid @@{learner_gid} \
     --home-dir /tmp --no-create-home --shell /usr/sbin/nologin learner
+# One more for each test group run side by side (a manifest's `groups`): uids @@{learner_uid}+1 to +3.
+for n in 1 2 3; do
+    getent passwd $((@@{learner_uid} + n)) >/dev/null || useradd --uid $((@@{learner_uid} + n)) \
+        --gid @@{learner_gid} --home-dir /tmp --no-create-home --shell /usr/sbin/nologin "learner$((n + 1))"
+done
 
 # Defence in depth: the hidden suite and the grader are root's alone.
 chown -R root:root "$SOURCE"
