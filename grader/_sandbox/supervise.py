@@ -134,10 +134,11 @@ def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
     output = processes.Output(read_end, keep=PYTEST_LOG_BYTES)
     pytests: list[subprocess.Popen] = []
     try:
-        for run, tests in runs:
-            if run.scratch_dir != cfg.scratch_dir:  # a group's own, sticky as /tmp is
-                os.makedirs(run.scratch_dir, exist_ok=True)
+        for run, _ in runs:  # each group's own, sticky as /tmp is; all made before any learner code runs
+            if run.scratch_dir != cfg.scratch_dir:
+                os.mkdir(run.scratch_dir)
                 os.chmod(run.scratch_dir, 0o1777)
+        for run, tests in runs:
             # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
             # and nothing installed in the environment joins the hidden test run unasked.
             env = {
