@@ -159,7 +159,8 @@ class LearnerApp:
         return self._client
 
     def request(self, method: str, path: str, **kwargs) -> httpx.Response:
-        """Send a request; a timeout or a dead app becomes a one-line ``LearnerCrash``."""
+        """Send a request (``kwargs`` as httpx's, e.g. ``timeout=`` seconds instead of the manifest's
+        ``request_timeout_s``); a timeout or a dead app becomes a one-line ``LearnerCrash``."""
         try:
             return self.client.request(method, path, **kwargs)
         except _TooLarge:
@@ -168,9 +169,11 @@ class LearnerApp:
                 f"{method} {path}: your app answered with more than {ANSWER_LIMIT_BYTES // 2**20} MB"
             ) from None
         except httpx.TimeoutException:
+            waited_s = kwargs.get("timeout", self.cfg.request_timeout_s)  # a test may give a request longer
+            waited_s = waited_s if isinstance(waited_s, (int, float)) else self.cfg.request_timeout_s
             # whatever hangs in there must not slow the next test
-            self._kill(f"a request got no answer within {self.cfg.request_timeout_s:g} s")
-            raise LearnerCrash(f"{method} {path} got no answer within {self.cfg.request_timeout_s:g} s") from None
+            self._kill(f"a request got no answer within {waited_s:g} s")
+            raise LearnerCrash(f"{method} {path} got no answer within {waited_s:g} s") from None
         except httpx.TransportError as exc:
             try:  # a dying app may need a moment to finish dying (more on a loaded machine): then say why
                 returncode = self.process.wait(timeout=2) if self.process else None

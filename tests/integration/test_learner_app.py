@@ -75,3 +75,9 @@ def test_the_other_apps_requests_say_why_the_grader_stopped_it(sandbox):
     restarted = other.ensure_running()
     assert restarted.request("GET", "/").status_code == 200
     assert killed_for(restarted.process) is None, "a process started after the kill was not stopped for it"
+
+
+def test_a_request_given_its_own_timeout_says_so(sandbox):
+    app = LearnerApp(sandbox).ensure_running()
+    with pytest.raises(LearnerCrash, match="got no answer within 1.5 s"):
+        app.request("GET", "/sleep", timeout=1.5)
