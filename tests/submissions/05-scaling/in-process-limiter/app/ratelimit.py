@@ -38,5 +38,6 @@ class RateLimiter:
         allowed = len(log) < self.limit
         if allowed:
             log.append(now)
-        reset_s = max(1, math.ceil(log[0] + self.window_s - now))
+        # The age first: log[0] + window - now can round to a hair above the window (then t=3601).
+        reset_s = max(1, math.ceil(self.window_s - (now - log[0])))
         return Decision(allowed, self.limit, self.window_s, self.limit - len(log), reset_s)
