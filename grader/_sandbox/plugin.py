@@ -26,8 +26,9 @@ _started_at: dict[str, float] = {}  # wall clock, comparable with the host's (fo
 
 
 @functools.cache
-def _records_path():
-    return SandboxConfig.from_env().records_path
+def _config() -> SandboxConfig:
+    """This pytest process's settings (its test group's), read from the environment once."""
+    return SandboxConfig.from_env()
 
 
 _lost = 0  # records that could not be written (a full disk): the run is then no grade
@@ -37,7 +38,7 @@ def _write(record: dict) -> None:
     """Append one line in one write: test groups' pytest processes append to the same file."""
     global _lost
     try:
-        fd = os.open(_records_path(), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(_config().records_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             line = (json.dumps(record) + "\n").encode()
             if os.write(fd, line) != len(line):
@@ -138,15 +139,20 @@ def pytest_collectreport(report):
 def pytest_collection_finish(session):
     """Every test id collected: a test with no record of its own scores nothing."""
     nodeids = [item.nodeid for item in session.items]
-    _write({"event": "collected", "group": SandboxConfig.from_env().group, "nodeids": nodeids, "at": time.time()})
+    _write({"event": "collected", "group": _config().group, "nodeids": nodeids, "at": time.time()})
     with contextlib.suppress(OSError):  # without it the first start is cold, as it would be anyway
-        start_spare(SandboxConfig.from_env())  # the first app starts warm too (the lab's preload)
+        start_spare(_config())  # the first app starts warm too (the lab's preload)
     # The services started beside pytest: wait for them here, outside every test's time limit.
-    SandboxConfig.from_env().with_services()
+    _config().with_services()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    group = SandboxConfig.from_env().group
     _write(
-        {"event": "finished", "group": group, "exitstatus": int(exitstatus), "records_lost": _lost, "at": time.time()}
+        {
+            "event": "finished",
+            "group": _config().group,
+            "exitstatus": int(exitstatus),
+            "records_lost": _lost,
+            "at": time.time(),
+        }
     )

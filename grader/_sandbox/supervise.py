@@ -23,9 +23,7 @@ from .ports import RANGE_ENV, group_ports
 PYTEST_LOG_BYTES = 64 * 1024
 
 
-def _pytest_command(cfg: SandboxConfig, tests: tuple[str, ...]) -> list[str]:
-    ini = Path(cfg.private_dir) / "pytest.ini"
-    ini.write_text("[pytest]\n")  # ours, so no pytest.ini or conftest.py elsewhere is consulted
+def _pytest_command(cfg: SandboxConfig, tests: tuple[str, ...], ini: Path) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -133,6 +131,8 @@ def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
     read_end, write_end = os.pipe()
     output = processes.Output(read_end, keep=PYTEST_LOG_BYTES)
     pytests: list[subprocess.Popen] = []
+    ini = Path(cfg.private_dir) / "pytest.ini"
+    ini.write_text("[pytest]\n")  # ours, so no pytest.ini or conftest.py elsewhere is consulted
     try:
         for run, _ in runs:  # each group's own, sticky as /tmp is; all made before any learner code runs
             if run.scratch_dir != cfg.scratch_dir:
@@ -148,7 +148,7 @@ def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
                 **({RANGE_ENV: group_ports(run.group)} if len(runs) > 1 else {}),
             }
-            command = _pytest_command(run, tests)
+            command = _pytest_command(run, tests, ini)
             pytests.append(
                 subprocess.Popen(command, env=env, cwd=cfg.private_dir, stdout=write_end, stderr=subprocess.STDOUT)
             )
