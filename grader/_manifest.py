@@ -63,9 +63,12 @@ class Manifest:
     # need, so that a test starting an app does not wait for them: for labs that start many.
     preload: tuple[str, ...] = ()
     partial: bool = False  # only some parts are graded (``select``)
-    # Test files that share nothing (no service, no timing against a reference), run side by side
-    # in groups: one pytest process and one learner user each. Empty: one after the other.
+    # Test files that share nothing, run side by side in groups: one pytest process, one learner
+    # user and one set of services each. Empty: one pytest process runs them all, one after the other.
     groups: tuple[tuple[str, ...], ...] = ()
+    # With groups: test files that time something against the machine (CPU, a reference app), run
+    # first in a pytest process of their own, alone, before the groups start.
+    alone: tuple[str, ...] = ()
     # The README's contract rules ("R1", "R2"...), each with the tests that fail when it is broken.
     rules: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
@@ -111,6 +114,7 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
             services=tuple(learner.get("services", ())),
             preload=tuple(learner.get("preload", ())),
             groups=tuple(tuple(files) for files in data.get("groups", ())),
+            alone=tuple(data.get("alone", ())),
             rules={rule: tuple(tests) for rule, tests in data.get("rules", {}).items()},
             parts=tuple(
                 Part(id=p["id"], title=p["title"], tests=tuple(TestSpec(**t) for t in p["tests"]))
@@ -122,17 +126,21 @@ def load_manifest(lab: str, suites_dir: Path | None = None) -> Manifest:
     unknown = set(manifest.services) - KNOWN_SERVICES
     if unknown:
         raise GraderError(f"{path}: unknown services {sorted(unknown)} (known: {sorted(KNOWN_SERVICES)})")
-    if manifest.groups:
+    if manifest.groups or manifest.alone:
         _check_groups(path, manifest)
     return manifest
 
 
 def _check_groups(path: Path, manifest: Manifest) -> None:
-    """Every test file of the manifest in exactly one group, at most ``MAX_GROUPS`` of them."""
-    grouped = [file for files in manifest.groups for file in files]
+    """Every test file of the manifest in exactly one group (or ``alone``), at most ``MAX_GROUPS``
+    pytest processes in all."""
+    if not manifest.groups:
+        raise GraderError(f"{path}: alone needs groups (without them every file runs in one pytest process)")
+    grouped = [file for files in (manifest.alone, *manifest.groups) for file in files]
     files = {spec.name.split("::")[0] for _, spec in manifest.tests}
-    if len(manifest.groups) > MAX_GROUPS:
-        raise GraderError(f"{path}: {len(manifest.groups)} groups; at most {MAX_GROUPS} run side by side")
+    runs = len(manifest.groups) + bool(manifest.alone)
+    if runs > MAX_GROUPS:
+        raise GraderError(f"{path}: {runs} pytest processes (groups, and alone); at most {MAX_GROUPS}")
     twice = sorted({file for file in grouped if grouped.count(file) > 1})
     if twice:
         raise GraderError(f"{path}: {', '.join(twice)} in more than one group")

@@ -58,6 +58,7 @@ def sandbox_config(
         learner_memory_mb=limits.memory_mb,
         tests=tuple(spec.name for _, spec in manifest.tests) if manifest.partial else (),
         groups=manifest.groups,
+        alone=manifest.alone,
         suite_dir=suite_dir,
         submission_dir=submission_dir,
         private_dir=private_dir,

@@ -31,10 +31,11 @@ class SandboxConfig:
     learner_memory_mb: int = 0  # each learner process's data limit (RLIMIT_DATA); 0: none
     tests: tuple[str, ...] = ()  # "file.py::test" to run; empty: the whole suite
     # Test files that share nothing, run side by side: one pytest process per group, each with its
-    # own learner user (so that a test's clean-up never stops another group's processes) and its
-    # own ports. Empty: one pytest process runs them all.
+    # own learner user (so that a test's clean-up never stops another group's processes), its own
+    # ports and its own services. Empty: one pytest process runs them all.
     groups: tuple[tuple[str, ...], ...] = ()
-    group: int = 0  # which of them this pytest process is (``runs``)
+    alone: tuple[str, ...] = ()  # with groups: files run first, by themselves (they time the machine)
+    group: int = 0  # which pytest process this is (``stages``): 0 the alone files', if any, then the groups
     # While the services start beside pytest's own start-up: the file their env will be in
     # (``with_services`` waits for it). Empty once the env is in ``service_env``.
     services_path: str = ""
@@ -68,19 +69,29 @@ class SandboxConfig:
     def pids_path(self) -> Path:
         return Path(self.private_dir) / f"learner-{self.group}.pids"
 
-    def runs(self) -> list[tuple[SandboxConfig, tuple[str, ...]]]:
-        """The pytest processes of this run: each one's config and the tests it is given (files,
-        or "file.py::test" for a partial grading). One for the whole suite without groups."""
+    def stages(self) -> list[list[tuple[SandboxConfig, tuple[str, ...]]]]:
+        """The pytest processes of this run, stage after stage, the processes of a stage side by
+        side: each one's config and the tests it is given (files, or "file.py::test" for a partial
+        grading). The ``alone`` files' process, by itself, then one per group; one for the whole
+        suite without groups."""
         if not self.groups:
-            return [(self, self.tests)]
-        runs = []
-        for group, files in enumerate(self.groups):
+            return [[(self, self.tests)]]
+        alone, groups = [], []
+        for group, files in enumerate([self.alone, *self.groups] if self.alone else self.groups):
             tests = tuple(t for t in self.tests if t.split("::")[0] in files) if self.tests else files
             if tests:
                 uid = None if self.learner_uid is None else self.learner_uid + group
                 scratch = f"{self.scratch_dir}/group-{group}"  # the supervisor makes it
-                runs.append((self.replace(group=group, learner_uid=uid, scratch_dir=scratch), tests))
-        return runs
+                run = self.replace(group=group, learner_uid=uid, scratch_dir=scratch)
+                if self.alone and group == 0:  # it times the machine: no spare's imports beside it
+                    alone.append((run.replace(preload=()), tests))
+                else:
+                    groups.append((run, tests))
+        return [stage for stage in (alone, groups) if stage]
+
+    def runs(self) -> list[tuple[SandboxConfig, tuple[str, ...]]]:
+        """Every pytest process of this run (``stages``, one after the other)."""
+        return [run for stage in self.stages() for run in stage]
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -95,6 +106,7 @@ class SandboxConfig:
         data["tests"] = tuple(data.get("tests", ()))
         data["preload"] = tuple(data.get("preload", ()))
         data["groups"] = tuple(tuple(files) for files in data.get("groups", ()))
+        data["alone"] = tuple(data.get("alone", ()))
         return cls(**data)
 
     @classmethod

@@ -57,45 +57,55 @@ def _exit_on_sigterm(signum, frame):
     sys.exit(128 + signum)  # unwinds through the finally blocks below: nothing is left running
 
 
-def _start_services(cfg: SandboxConfig, stack: ExitStack, path: Path) -> None:
-    """Start the services on ``stack``, then write their env (or why they are unavailable) to
-    ``path`` for ``SandboxConfig.with_services``, whatever happens."""
-    started = time.monotonic()
-    service_env: dict[str, str] = {}
-    unavailable: dict[str, str] = {}
-    try:
-        service_env, unavailable = services.start_all(cfg.services, stack)
-    except Exception as exc:  # never leave the tests waiting for a file that will not come
-        unavailable = {name: f"could not start ({type(exc).__name__}: {exc})"[:300] for name in cfg.services}
-    finally:
-        cfg.note_timing("services-up", seconds=round(time.monotonic() - started, 3), services=list(cfg.services))
-        if unavailable:
-            _record(cfg, {"event": "services", "unavailable": unavailable})
-        pending = path.with_name(path.name + ".tmp")
-        pending.write_text(json.dumps({"env": service_env, "unavailable": unavailable}), encoding="utf-8")
-        os.replace(pending, path)
+Stages = list[list[tuple[SandboxConfig, tuple[str, ...]]]]
 
 
-def _wait(pytests: list[subprocess.Popen], deadline_s: float, starter: threading.Thread | None) -> bool:
-    """Wait for every pytest; False once they have run ``deadline_s`` past the services' start (the
-    suite's time limit does not count the services, which start beside pytest's own start-up)."""
+def _start_services(cfg: SandboxConfig, stack: ExitStack, paths: list[Path]) -> None:
+    """Start one set of the services on ``stack`` for each of ``paths`` (each pytest process has
+    its own), in turn; after each, write its env (or why they are unavailable) there for
+    ``SandboxConfig.with_services``, whatever happens."""
     started = time.monotonic()
-    services_s = 0.0
-    for pytest in pytests:
-        while True:
-            if starter is not None:
-                services_s = time.monotonic() - started  # its start so far; fixed once it is done
-                if not starter.is_alive():
-                    starter = None
-            remaining = started + services_s + deadline_s - time.monotonic()
-            if remaining <= 0:
-                return False
-            try:
-                pytest.wait(timeout=min(remaining, 0.5) if starter is not None else remaining)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    return True
+    for path in paths:
+        service_env: dict[str, str] = {}
+        unavailable: dict[str, str] = {}
+        try:
+            service_env, unavailable = services.start_all(cfg.services, stack)
+        except Exception as exc:  # never leave the tests waiting for a file that will not come
+            unavailable = {name: f"could not start ({type(exc).__name__}: {exc})"[:300] for name in cfg.services}
+        finally:
+            if unavailable:
+                _record(cfg, {"event": "services", "unavailable": unavailable})
+            pending = path.with_name(path.name + ".tmp")
+            pending.write_text(json.dumps({"env": service_env, "unavailable": unavailable}), encoding="utf-8")
+            os.replace(pending, path)
+    cfg.note_timing("services-up", seconds=round(time.monotonic() - started, 3), services=list(cfg.services))
+
+
+class _Deadline:
+    """The suite's time limit: ``deadline_s`` of running pytest, from the supervisor's start plus
+    however long the services took (they start beside pytest's own start-up)."""
+
+    def __init__(self, deadline_s: float, starter: threading.Thread | None):
+        self.started, self.deadline_s, self.starter = time.monotonic(), deadline_s, starter
+        self.services_s = 0.0
+
+    def wait(self, pytests: list[subprocess.Popen]) -> bool:
+        """Wait for every one of ``pytests``; False once the time limit is reached."""
+        for pytest in pytests:
+            while True:
+                if self.starter is not None:
+                    self.services_s = time.monotonic() - self.started  # their start so far; fixed once done
+                    if not self.starter.is_alive():
+                        self.starter = None
+                remaining = self.started + self.services_s + self.deadline_s - time.monotonic()
+                if remaining <= 0:
+                    return False
+                try:
+                    pytest.wait(timeout=min(remaining, 0.5) if self.starter is not None else remaining)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        return True
 
 
 def main() -> None:
@@ -103,27 +113,33 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cfg = SandboxConfig.from_env()
     cfg.note_timing("supervisor")
+    stages = cfg.stages()
     with ExitStack() as stack:
         # Services start while pytest starts and collects (both take seconds); the suite's fixtures
         # wait for them (``SandboxConfig.with_services``) before any test or learner process runs.
         starter: threading.Thread | None = None
         if cfg.services:
-            path = Path(cfg.private_dir) / "services.json"
-            starter = threading.Thread(target=_start_services, args=(cfg, stack, path), name="services")
+            path = {
+                run.group: Path(cfg.private_dir) / f"services-{run.group}.json" for stage in stages for run, _ in stage
+            }
+            starter = threading.Thread(target=_start_services, args=(cfg, stack, list(path.values())), name="services")
             starter.start()
-            cfg = cfg.replace(services_path=str(path))
+            stages = [
+                [(run.replace(services_path=str(path[run.group])), tests) for run, tests in stage] for stage in stages
+            ]
         else:
             cfg.note_timing("services-up", seconds=0.0, services=[])
         try:
-            _run_pytests(cfg, starter)
+            _run_pytests(cfg, stages, _Deadline(cfg.deadline_s, starter))
         finally:
             if starter is not None:
                 starter.join()  # the stack stops the services only once they have started
 
 
-def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
-    """The hidden suite: one pytest process, or one per test group side by side (``SandboxConfig.runs``)."""
-    runs = cfg.runs()
+def _run_pytests(cfg: SandboxConfig, stages: Stages, deadline: _Deadline) -> None:
+    """The hidden suite: one pytest process, or one per test group side by side (after the
+    ``alone`` files' by itself): ``SandboxConfig.stages``."""
+    runs = [run for stage in stages for run in stage]
     # Scoring expects one "collected" and one "finished" record from each.
     _record(cfg, {"event": "runs", "count": len(runs)})
     # pytest's output can quote learner text at any length: only its tail is kept, and it goes to
@@ -138,34 +154,37 @@ def _run_pytests(cfg: SandboxConfig, starter: threading.Thread | None) -> None:
             if run.scratch_dir != cfg.scratch_dir:
                 os.mkdir(run.scratch_dir)
                 os.chmod(run.scratch_dir, 0o1777)
-        for run, tests in runs:
-            # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
-            # and nothing installed in the environment joins the hidden test run unasked.
-            env = {
-                **os.environ,
-                ENV_VAR: run.to_json(),
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
-                **({RANGE_ENV: group_ports(run.group)} if len(runs) > 1 else {}),
-            }
-            command = _pytest_command(run, tests, ini)
-            pytests.append(
-                subprocess.Popen(command, env=env, cwd=cfg.private_dir, stdout=write_end, stderr=subprocess.STDOUT)
-            )
-        os.close(write_end)
-        write_end = -1
-        if not _wait(pytests, cfg.deadline_s, starter):
-            _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
+        for stage in stages:
+            started = [_start_pytest(run, tests, ini, write_end, grouped=len(runs) > 1) for run, tests in stage]
+            pytests += started
+            if not deadline.wait(started):
+                _record(cfg, {"event": "deadline", "deadline_s": cfg.deadline_s})
+                break
+            for run, _ in stage:  # nothing of this stage runs beside the next
+                processes.kill_all(run)
     finally:
         for pytest in pytests:
             pytest.kill()
             pytest.wait()
         for run, _ in runs:
             processes.kill_all(run)
-        if write_end >= 0:
-            os.close(write_end)
+        os.close(write_end)
         output.wait(timeout_s=5)
         (Path(cfg.private_dir) / "pytest.log").write_text(output.tail(PYTEST_LOG_BYTES), encoding="utf-8")
+
+
+def _start_pytest(run: SandboxConfig, tests: tuple[str, ...], ini: Path, output: int, *, grouped: bool):
+    # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
+    # and nothing installed in the environment joins the hidden test run unasked.
+    env = {
+        **os.environ,
+        ENV_VAR: run.to_json(),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        **({RANGE_ENV: group_ports(run.group)} if grouped else {}),
+    }
+    command = _pytest_command(run, tests, ini)
+    return subprocess.Popen(command, env=env, cwd=run.private_dir, stdout=output, stderr=subprocess.STDOUT)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ class Breakdown:
     startup_count: int
     parts: dict[str, float]  # each part's tests, without the start-ups inside them
     groups: int  # pytest processes side by side (a manifest's groups): their parts' times overlap
+    alone: bool  # the manifest's alone files ran first, by themselves
     rest: float  # between the last test and the results on the host: clean-up, container removal
     score: str
 
@@ -132,6 +133,7 @@ class Breakdown:
             startup_count=len(starts),
             parts=parts,
             groups=max(1, len(manifest.groups)),
+            alone=bool(manifest.alone),
             rest=ended - finished,
             score="error" if results.status == "error" else f"{results.score:g}/{results.max_score:g}",
         )
@@ -183,7 +185,11 @@ def labs_table(labs: list[str]) -> Table:
                 f"{row.pytest:.1f}",
                 f"{row.startups:.1f} ({row.startup_count})",
                 ", ".join(f"{part} {seconds:.1f}" for part, seconds in row.parts.items())
-                + (f" ({row.groups} groups side by side)" if row.groups > 1 else ""),
+                + (
+                    f" ({'alone, then ' if row.alone else ''}{row.groups} groups side by side)"
+                    if row.groups > 1
+                    else ""
+                ),
                 f"{row.rest:.1f}",
             )
     return table

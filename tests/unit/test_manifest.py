@@ -59,7 +59,13 @@ def test_lab_ids_cannot_walk_out_of_the_suites(lab):
         (MINIMAL + "[limits]\nmemroy_mb = 3\n", "invalid manifest"),
         ("groups = [['test_a.py'], ['test_a.py']]\n" + MINIMAL, "test_a.py in more than one group"),
         ("groups = [['test_b.py']]\n" + MINIMAL, r"every test file once \(missing test_a.py; unknown test_b.py\)"),
-        ("groups = [['test_a.py'], [], [], [], []]\n" + MINIMAL, "5 groups; at most 4 run side by side"),
+        (
+            "groups = [['test_a.py'], [], [], [], []]\n" + MINIMAL,
+            r"5 pytest processes \(groups, and alone\); at most 4",
+        ),
+        ("alone = ['test_a.py']\ngroups = [[], [], [], []]\n" + MINIMAL, "5 pytest processes"),
+        ("alone = ['test_a.py']\n" + MINIMAL, "alone needs groups"),
+        ("alone = ['test_a.py']\ngroups = [['test_a.py']]\n" + MINIMAL, "test_a.py in more than one group"),
     ],
 )
 def test_broken_manifests_are_one_line_errors(tmp_path, text, problem):
@@ -83,6 +89,14 @@ def test_groups_and_the_tests_each_pytest_process_is_given(tmp_path):
         manifest.select(["one"]), suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="t"
     )
     assert [tests for _, tests in partial.runs()] == [("test_a.py::test_x",), ("test_b.py::test_y",)]
+    text = "alone = ['test_a.py']\ngroups = [['test_b.py']]\n" + TWO_PARTS
+    alone = load_manifest("alone", write_manifest(tmp_path, text, lab="alone"))
+    cfg = sandbox_config(alone, suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="/tmp", learner_uid=7)
+    stages = [[(run.group, run.learner_uid, run.scratch_dir, tests) for run, tests in stage] for stage in cfg.stages()]
+    assert stages == [[(0, 7, "/tmp/group-0", ("test_a.py",))], [(1, 8, "/tmp/group-1", ("test_b.py",))]]
+    assert [run.group for run, _ in cfg.runs()] == [0, 1], "the alone files first, by themselves, then the groups"
+    partial = sandbox_config(alone.select(["two"]), suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="t")
+    assert [[run.group for run, _ in stage] for stage in partial.stages()] == [[1]], "only the stages with tests"
     plain = load_manifest("plain", write_manifest(tmp_path, MINIMAL, lab="plain"))
     cfg = sandbox_config(plain, suite_dir="s", submission_dir="u", private_dir="p", scratch_dir="/tmp", learner_uid=7)
     assert cfg.runs() == [(cfg, ())], "no groups: one pytest process, the whole suite, as configured"

@@ -10,14 +10,24 @@ from grader.testing import call
 WAIT_S = 20
 
 
-def signal_and_wait(sandbox, mine: str, theirs: str) -> None:
-    """Say ``mine`` to the other group, then wait for its ``theirs`` (fails unless both run at once)."""
+def signal_and_wait(sandbox, mine: str, theirs: str, text: str = "") -> str:
+    """Say ``mine`` (with ``text``) to the other group, then wait for its ``theirs`` (fails unless
+    both run at once): the other group's text."""
     folder = Path(sandbox.private_dir)
-    (folder / f"{mine}.flag").touch()
+    (folder / f"{mine}.flag.tmp").write_text(text)
+    (folder / f"{mine}.flag.tmp").rename(folder / f"{mine}.flag")
     deadline = time.monotonic() + WAIT_S
     while not (folder / f"{theirs}.flag").exists():
         assert time.monotonic() < deadline, f"no {theirs!r} from the other group within {WAIT_S} s"
         time.sleep(0.05)
+    return (folder / f"{theirs}.flag").read_text()
+
+
+def check_side_by_side(sandbox, redis_url: str, mine: str, theirs: str) -> None:
+    """Both groups run at once, after the alone files' process, each with its own Redis."""
+    assert (Path(sandbox.private_dir) / "alone-done.flag").exists(), "a group started before the alone files ended"
+    assert sandbox.preload == ("json",), "the groups start learner processes from a spare"
+    assert signal_and_wait(sandbox, mine, theirs, redis_url) != redis_url, "both groups got the same Redis"
 
 
 def check_own_places(sandbox, start_app, start_learner, group: int) -> None:
