@@ -4,11 +4,9 @@ import re
 import time
 
 from _load import burst
-from _shop import fresh_id, fresh_key, is_problem, retry_after
+from _ratelimit import WHERE, allowed, limit_of, require_limiting, span_s, start_short_once_main_limits, warm
+from _shop import fresh_key, is_problem, retry_after
 
-from grader.testing import fail
-
-WHERE = "RateLimiter.hit in app/ratelimit.py"
 ITEM = re.compile(r'^\s*"([^"]*)"\s*((?:;\s*[a-z]+\s*=\s*[0-9]+\s*)*)$')
 
 
@@ -19,72 +17,6 @@ def parse_item(value: str | None) -> tuple[str, dict[str, int]] | None:
         return None
     params = dict(p.split("=") for p in re.sub(r"\s", "", match.group(2)).split(";") if p)
     return match.group(1), {k: int(v) for k, v in params.items()}
-
-
-def warm(shop, downstream) -> int:
-    """A product both processes serve quickly: from the cache, or from a catalogue made fast."""
-    downstream.slow_down(load_s=0.0)
-    product_id = fresh_id()
-    for via in (0, 1):
-        answer = shop.product(product_id, via=via)
-        if answer.status != 200:
-            fail(f"this test needs working product reads first: GET /products/{product_id} got {answer.describe()}")
-    return product_id
-
-
-def limit_of(shop) -> tuple[int, int]:
-    return int(shop.setting("RATE_LIMIT")), int(shop.setting("RATE_WINDOW_SECONDS"))
-
-
-def limiting(shop, product_id: int) -> tuple[str, str]:
-    """(the key, now over its limit; "") if RATE_LIMIT + 1 concurrent requests of one key on one
-    process get exactly one 429, else ("", why not). Tried again if the burst was too slow to tell."""
-    limit, window = limit_of(shop)
-    for _ in range(3):
-        key = fresh_key()
-        answers = burst([shop.call(f"/products/{product_id}", via=0, key=key) for _ in range(limit + 1)], timeout_s=10)
-        refused = [a.status for a in answers].count(429)
-        if refused == 1 and all(allowed(a) for a in answers if a.status != 429):
-            return key, ""
-        if span_s(answers) < 0.8 * window:
-            break
-    return "", (
-        f"with RATE_LIMIT={limit} per {window} s, {limit + 1} concurrent requests with one API key on one process "
-        f"should get {limit} answers and one 429, got {sorted(a.status or a.error for a in answers)} ({WHERE}; "
-        "README, 'Rate limits')"
-    )
-
-
-def require_limiting(shop, product_id: int) -> str:
-    """Fail fast unless one process limits a key (``limiting``); the key, now over its limit."""
-    key, problem = limiting(shop, product_id)
-    if problem:
-        fail(problem)
-    return key
-
-
-_main_limits: dict[str, str] = {}  # the verdict of start_short_once_main_limits, for the whole module
-
-
-def start_short_once_main_limits(main, start_short, downstream):
-    """The short-timer processes, started once the main ones showed a limiter at all (checked once
-    for the module): without one (the untouched scaffold) a test fails at once, starting nothing."""
-    if "verdict" not in _main_limits:
-        _, problem = limiting(main, warm(main, downstream))
-        _main_limits["verdict"] = f"this test needs a rate limiter first: {problem}" if problem else ""
-    if _main_limits["verdict"]:
-        fail(_main_limits["verdict"])
-    return start_short()
-
-
-def allowed(answer) -> bool:
-    """Let through by the limiter: anything but a 429 (a 503 of the cache layer came after it counted)."""
-    return answer.status not in (0, 429)
-
-
-def span_s(answers) -> float:
-    """The longest the requests' handling can have been spread over (sent first to answered last)."""
-    return max(a.sent + a.latency_s for a in answers) - min(a.sent for a in answers)
 
 
 def test_the_limit_holds_across_both_processes(main, downstream):
@@ -236,46 +168,3 @@ def test_no_burst_across_a_window_boundary(main, start_short, downstream):
         )
         if span_s(late + early) < window:
             return
-
-
-def test_when_redis_is_down_requests_are_served(main, start_short, short_redis, downstream):
-    short = start_short_once_main_limits(main, start_short, downstream)
-    product_id = warm(short, downstream)
-    limit, _ = limit_of(short)
-    exhausted = require_limiting(short, product_id)
-    normal = short.product(product_id, via=1).latency_s  # a read, with Redis up
-    bound = 10 * normal + 5.0
-
-    def served_without_redis(keys: tuple[str, ...], down: str) -> None:
-        for key in keys:
-            answer = short.product(product_id, via=1 if key == exhausted else 0, key=key)
-            assert answer.status == 200 and answer.json() == downstream.product(product_id), (
-                f"with Redis {down}, GET /products/{product_id} should still be served (the limiter fails open, "
-                f"reads go to the catalogue), got {answer.describe()} (README, 'When Redis is down')"
-            )
-            assert answer.header("RateLimit") is None, (
-                f"with Redis {down} nothing is counted: expected an answer without RateLimit headers, got RateLimit: "
-                f"{answer.header('RateLimit')!r} (README, 'When Redis is down')"
-            )
-            assert answer.latency_s < bound, (
-                f"with Redis {down}, a read took {answer.latency_s:.1f} s (with Redis up: {normal:.2f} s): bound "
-                "every Redis call by REDIS_TIMEOUT_SECONDS, retries included - the client's defaults retry for "
-                "seconds (README, 'When Redis is down')"
-            )
-
-    short_redis.stop()
-    try:
-        served_without_redis((exhausted, fresh_key(), exhausted, fresh_key()), "stopped")
-    finally:
-        short_redis.start()
-    short_redis.pause()  # hung: it accepts connections and answers nothing, so calls time out
-    try:
-        served_without_redis((fresh_key(), fresh_key()), "hanging (a Redis timeout is an error like any other)")
-    finally:
-        short_redis.resume()
-    key = fresh_key()
-    back = [short.product(product_id, via=i % 2, key=key).status for i in range(limit + 1)]
-    assert [s == 429 for s in back] == [False] * limit + [True], (
-        f"once Redis is back (empty), limiting must work again without a restart: {limit + 1} requests of a new "
-        f"key got {back} (README, 'When Redis is down')"
-    )
