@@ -59,8 +59,7 @@ class Measurement:
             for app in reference:
                 app.wait_started()
             theirs, mine = [app.url for app in reference], [app.url for app in shop.apps]
-            warm(theirs)
-            warm(mine)
+            warm(theirs, mine)
             uid = self.sandbox.learner_uid
             learner_pids = (lambda: of_user(uid)) if uid is not None else (lambda: tree(shop.pids))
             reports = in_turns(
