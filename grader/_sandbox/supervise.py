@@ -62,23 +62,31 @@ Stages = list[list[tuple[SandboxConfig, tuple[str, ...]]]]
 
 def _start_services(cfg: SandboxConfig, stack: ExitStack, paths: list[Path]) -> None:
     """Start one set of the services on ``stack`` for each of ``paths`` (each pytest process has
-    its own), in turn; after each, write its env (or why they are unavailable) there for
-    ``SandboxConfig.with_services``, whatever happens."""
+    its own), then write each set's env (or why they are unavailable) to its path for
+    ``SandboxConfig.with_services``, whatever happens. Only then: no test runs while a service
+    starts (the ``alone`` files, which time the machine, would time the start too)."""
     started = time.monotonic()
-    for path in paths:
-        service_env: dict[str, str] = {}
-        unavailable: dict[str, str] = {}
-        try:
-            service_env, unavailable = services.start_all(cfg.services, stack)
-        except Exception as exc:  # never leave the tests waiting for a file that will not come
-            unavailable = {name: f"could not start ({type(exc).__name__}: {exc})"[:300] for name in cfg.services}
-        finally:
+    sets: dict[Path, tuple[dict[str, str], dict[str, str]]] = {}
+    try:
+        for path in paths:
+            try:
+                sets[path] = services.start_all(cfg.services, stack)
+            except Exception as exc:  # never leave the tests waiting for a file that will not come
+                sets[path] = (
+                    {},
+                    {name: f"could not start ({type(exc).__name__}: {exc})"[:300] for name in cfg.services},
+                )
+    finally:
+        cfg.note_timing("services-up", seconds=round(time.monotonic() - started, 3), services=list(cfg.services))
+        for path in paths:
+            service_env, unavailable = sets.get(
+                path, ({}, {name: "not started: the sandbox stopped" for name in cfg.services})
+            )
             if unavailable:
                 _record(cfg, {"event": "services", "unavailable": unavailable})
             pending = path.with_name(path.name + ".tmp")
             pending.write_text(json.dumps({"env": service_env, "unavailable": unavailable}), encoding="utf-8")
             os.replace(pending, path)
-    cfg.note_timing("services-up", seconds=round(time.monotonic() - started, 3), services=list(cfg.services))
 
 
 class _Deadline:
@@ -173,9 +181,12 @@ def _run_pytests(cfg: SandboxConfig, stages: Stages, deadline: _Deadline) -> Non
         (Path(cfg.private_dir) / "pytest.log").write_text(output.tail(PYTEST_LOG_BYTES), encoding="utf-8")
 
 
-def _start_pytest(run: SandboxConfig, tests: tuple[str, ...], ini: Path, output: int, *, grouped: bool):
-    # No plugin loads by itself (a suite's conftest.py can ask for the ones it needs): faster,
-    # and nothing installed in the environment joins the hidden test run unasked.
+def _start_pytest(
+    run: SandboxConfig, tests: tuple[str, ...], ini: Path, output: int, *, grouped: bool
+) -> subprocess.Popen:
+    """One pytest process of the run, its output to ``output``. No plugin loads by itself (a
+    suite's conftest.py can ask for the ones it needs): faster, and nothing installed in the
+    environment joins the hidden test run unasked."""
     env = {
         **os.environ,
         ENV_VAR: run.to_json(),
