@@ -7,7 +7,6 @@ records into scores; nothing the learner prints or exits with is ever consulted.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import os
@@ -16,7 +15,6 @@ import time
 import pytest
 
 from .config import SandboxConfig
-from .processes import start_spare
 
 pytest_plugins = ["grader._sandbox.fixtures"]
 
@@ -140,8 +138,6 @@ def pytest_collection_finish(session):
     """Every test id collected: a test with no record of its own scores nothing."""
     nodeids = [item.nodeid for item in session.items]
     _write({"event": "collected", "group": _config().group, "nodeids": nodeids, "at": time.time()})
-    with contextlib.suppress(OSError):  # without it the first start is cold, as it would be anyway
-        start_spare(_config())  # the first app starts warm too (the lab's preload)
     # The services started beside pytest: wait for them here, outside every test's time limit.
     _config().with_services()
 

@@ -165,8 +165,8 @@ _spare_lock = threading.Lock()  # tests start learner processes from several thr
 
 def start_spare(cfg: SandboxConfig) -> None:
     """Start a learner process that imports the lab's ``preload`` and waits for what to run
-    (``spawn``), unless one is waiting already. Called once pytest has collected the tests, so
-    that the first start is warm too."""
+    (``spawn``), unless one is waiting already. Called first thing in the pytest process
+    (``pytest_main``), so that the first start is warm too, and after each start from a spare."""
     global _spare
     if not cfg.preload:
         return
