@@ -69,7 +69,7 @@ class SandboxConfig:
     def pids_path(self) -> Path:
         return Path(self.private_dir) / f"learner-{self.group}.pids"
 
-    def stages(self) -> list[list[tuple[SandboxConfig, tuple[str, ...]]]]:
+    def stages(self) -> list[list[Run]]:
         """The pytest processes of this run, stage after stage, the processes of a stage side by
         side: each one's config and the tests it is given (files, or "file.py::test" for a partial
         grading). The ``alone`` files' process, by itself, then one per group; one for the whole
@@ -89,7 +89,7 @@ class SandboxConfig:
                     groups.append((run, tests))
         return [stage for stage in (alone, groups) if stage]
 
-    def runs(self) -> list[tuple[SandboxConfig, tuple[str, ...]]]:
+    def runs(self) -> list[Run]:
         """Every pytest process of this run (``stages``, one after the other)."""
         return [run for stage in self.stages() for run in stage]
 
@@ -115,3 +115,6 @@ class SandboxConfig:
             return cls.from_json(os.environ[ENV_VAR])
         except KeyError:
             raise RuntimeError(f"{ENV_VAR} is not set: hidden suites run only under the grader") from None
+
+
+Run = tuple[SandboxConfig, tuple[str, ...]]  # a pytest process: its config, and the tests it is given

@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from . import processes, services
-from .config import ENV_VAR, SandboxConfig
+from .config import ENV_VAR, Run, SandboxConfig
 from .ports import RANGE_ENV, group_ports
 
 PYTEST_LOG_BYTES = 64 * 1024
@@ -55,9 +55,6 @@ def _record(cfg: SandboxConfig, record: dict) -> None:
 
 def _exit_on_sigterm(signum, frame):
     sys.exit(128 + signum)  # unwinds through the finally blocks below: nothing is left running
-
-
-Stages = list[list[tuple[SandboxConfig, tuple[str, ...]]]]
 
 
 def _start_services(cfg: SandboxConfig, stack: ExitStack, paths: list[Path]) -> None:
@@ -144,7 +141,7 @@ def main() -> None:
                 starter.join()  # the stack stops the services only once they have started
 
 
-def _run_pytests(cfg: SandboxConfig, stages: Stages, deadline: _Deadline) -> None:
+def _run_pytests(cfg: SandboxConfig, stages: list[list[Run]], deadline: _Deadline) -> None:
     """The hidden suite: one pytest process, or one per test group side by side (after the
     ``alone`` files' by itself): ``SandboxConfig.stages``."""
     runs = [run for stage in stages for run in stage]
